@@ -1,0 +1,137 @@
+"""The CRM web application: `create_app` builds it; each domain is a package of models/services/views.
+
+Allowed imports: `app` may import `workflows` only through `app.processes.services`, and never `workers`.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
+
+from app.config import Config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+logger = logging.getLogger(__name__)
+
+
+def _select_locale() -> str:
+    if not has_request_context():
+        return "en"
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return str(current_user.locale or "en")
+    chosen = session.get("locale")
+    if chosen:
+        return str(chosen)
+    return request.accept_languages.best_match(["en", "ru"]) or "en"
+
+
+def _select_timezone() -> str:
+    if not has_request_context():
+        return "Europe/Moscow"
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return str(current_user.timezone or "Europe/Moscow")
+    return "Europe/Moscow"
+
+
+def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    config = Config.from_env().as_mapping()
+    config.update(config_overrides or {})
+    app.config.from_mapping(config)
+    if app.config["SECRET_KEY"] == "dev-only-change-me" and not app.config.get("TESTING"):
+        logger.warning("SECRET_KEY is the development default; set SECRET_KEY in production")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+
+    _ensure_sqlite_dir(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+
+    with app.app_context():
+        from app.db import configure_sqlite
+        from app.jobs import install_session_hooks
+
+        configure_sqlite(db.engine)
+        install_session_hooks(app, _session_class())
+
+    _init_rq(app)
+    _register_blueprints(app)
+
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    from app.auth.services import install_login
+
+    install_login(app, login_manager)
+
+    _init_processes(app)
+
+    from app.templating import install_template_helpers
+
+    install_template_helpers(app)
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+    return app
+
+
+def _init_processes(app: Flask) -> None:
+    """Wire the record domains into the engine: their service tasks and record types."""
+    from app.assignments import services as assignments
+    from app.processes.records import register_record_types
+    from app.processes.services import check_deployed_on_start, init_engine
+
+    register_record_types(app, assignments.RECORD_TYPES)
+    init_engine(app, services={**assignments.SERVICE_TASKS})
+    check_deployed_on_start(app)
+
+
+def _session_class() -> Any:
+    # Flask-SQLAlchemy's scoped session builds sessions of this class; listening on it covers
+    # every session the app creates, including the per-test savepoint sessions.
+    from flask_sqlalchemy.session import Session
+
+    return Session
+
+
+def _ensure_sqlite_dir(app: Flask) -> None:
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _init_rq(app: Flask) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    from app.jobs import QUEUES
+
+    # Redis() connects lazily, so building the queues opens no socket.
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    app.extensions["rq"] = {
+        "connection": connection,
+        "queues": {name: Queue(name, connection=connection) for name in QUEUES},
+    }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api.views import bp as api_bp
+    from app.assignments.views import bp as assignments_bp
+    from app.auth.views import bp as auth_bp
+    from app.processes.views import bp as processes_bp
+    from app.tasks.views import bp as tasks_bp
+
+    for bp in (auth_bp, tasks_bp, assignments_bp, processes_bp, api_bp):
+        app.register_blueprint(bp)
+    # The API authenticates with bearer tokens; session-authenticated API writes are checked
+    # for CSRF inside the API blueprint itself.
+    csrf.exempt(api_bp)

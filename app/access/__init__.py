@@ -1,0 +1,1 @@
+"""Who may see and do what: lanes → users/groups, and the visibility rules (one place)."""

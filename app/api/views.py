@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.assignments import services as assignments
+from app.auth import services as auth
+from app.errors import BadRequest, NotAuthenticated
+from app.extensions import csrf, db
+from app.processes import services as processes
+from app.tasks import services as tasks
+from app.tasks.models import HumanTask
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PUBLIC_ENDPOINTS = {"api.issue_token"}
+
+
+@bp.before_request
+def _authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    if not current_user.is_authenticated:
+        raise NotAuthenticated()
+    # Browser sessions must prove the write came from our pages; bearer tokens cannot be forged by a site.
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get("Authorization"):
+        csrf.protect()
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(_("The request body must be a JSON object."), code="malformed_json")
+    return body
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def task_json(t: HumanTask, with_form: bool = True) -> dict[str, Any]:
+    return {
+        "id": t.id, "uuid": t.task_uuid, "title": t.title, "name": t.task_name, "status": t.status,
+        "assignee": t.assignee.login if t.assignee else None,
+        "candidate_groups": [t.candidate_group_id] if t.candidate_group_id else [],
+        "due_at": _iso(t.due_at), "created_at": _iso(t.created_at), "completed_at": _iso(t.completed_at),
+        "completed_by": t.completed_by.login if t.completed_by else None, "outcome": t.outcome,
+        "process": t.process_id, "record_type": t.record_type, "record_id": t.record_id,
+        "record_number": t.record_number, "record_title": t.record_title, "lane": t.lane,
+        "form": processes.form_schema(t.form_path) if with_form and t.form_path else None,
+    }
+
+
+@bp.post("/auth/token")
+def issue_token() -> Any:
+    body = _json_body()
+    login, password = body.get("login"), body.get("password")
+    if not isinstance(login, str) or not isinstance(password, str):
+        raise BadRequest(_("Give login and password."), code="malformed_json")
+    user = auth.authenticate(login, password)
+    if user is None:
+        raise NotAuthenticated(_("Wrong login or password."), code="invalid_credentials")
+    token = auth.issue_token(user)
+    db.session.commit()
+    return jsonify({"token": token}), 201
+
+
+@bp.get("/me")
+def me() -> Any:
+    u = current_user
+    return jsonify({"id": u.id, "login": u.login, "full_name": u.full_name, "email": u.email, "groups": u.group_ids,
+                    "line_manager": u.line_manager.login if u.line_manager else None, "locale": u.locale})
+
+
+@bp.get("/tasks")
+def list_tasks() -> Any:
+    query = tasks.TaskQuery(scope=request.args.get("scope", "current"), process=request.args.get("process") or None,
+                            sort=request.args.get("sort", "due"), page=request.args.get("page", 1, type=int),
+                            per_page=request.args.get("per_page", 20, type=int),
+                            overdue_only=request.args.get("overdue") in ("1", "true"))
+    page = tasks.list_tasks(current_user, query)
+    return jsonify({"items": [task_json(t) for t in page.items], "total": page.total,
+                    "page": page.page, "per_page": page.per_page})
+
+
+@bp.get("/tasks/<int:task_id>")
+def get_task(task_id: int) -> Any:
+    task = tasks.get_task(task_id, current_user)
+    body = task_json(task)
+    body["version"] = tasks.instance_version(task) if task.is_open else None
+    return jsonify(body)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim_task(task_id: int) -> Any:
+    task = tasks.claim_task(task_id, current_user)
+    db.session.commit()
+    return jsonify(task_json(task))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete_task(task_id: int) -> Any:
+    body = _json_body()
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise BadRequest(_("`data` must be an object."), code="malformed_json")
+    version = body.get("version")
+    if version is not None and not isinstance(version, int):
+        raise BadRequest(_("`version` must be an integer."), code="malformed_json")
+    task = tasks.complete_task(task_id, current_user, data, expected_version=version)
+    db.session.commit()
+    return jsonify(task_json(task, with_form=False))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+def reassign_task(task_id: int) -> Any:
+    task = tasks.reassign_task(task_id, str(_json_body().get("assignee", "")), current_user)
+    db.session.commit()
+    return jsonify(task_json(task, with_form=False))
+
+
+def assignment_json(a: Any) -> dict[str, Any]:
+    return {"id": a.id, "number": a.display_number, "title": a.title, "description": a.description,
+            "author": a.author.login, "executor": a.executor.login if a.executor else None,
+            "executor_group": a.executor_group_id, "reviewer": a.reviewer.login if a.reviewer else None,
+            "due_date": a.due_date.isoformat(), "status": a.status, "result_comment": a.result_comment,
+            "review_comment": a.review_comment, "created_at": _iso(a.created_at)}
+
+
+@bp.post("/assignments")
+def create_assignment() -> Any:
+    body = _json_body()
+    assignment = assignments.create_assignment(current_user, assignments.AssignmentData.from_mapping(body))
+    db.session.commit()
+    return jsonify(assignment_json(assignment)), 201
+
+
+@bp.get("/assignments")
+def list_assignments() -> Any:
+    page = request.args.get("page", 1, type=int)
+    per_page = max(1, min(request.args.get("per_page", 20, type=int), 100))
+    items, total = assignments.list_assignments(current_user, page=page, per_page=per_page)
+    return jsonify({"items": [assignment_json(a) for a in items], "total": total})
+
+
+@bp.get("/assignments/<int:assignment_id>")
+def get_assignment(assignment_id: int) -> Any:
+    return jsonify(assignment_json(assignments.get_assignment(assignment_id, current_user)))
+
+
+@bp.get("/processes")
+def list_processes() -> Any:
+    versions = processes.list_versions()
+    counts = processes.count_instances_by_version()
+    return jsonify({"items": [{"id": v.id, "process_id": v.process_id, "version": v.version, "name": v.name,
+                               "file_name": v.file_name, "deployed_at": _iso(v.deployed_at),
+                               "instances": counts.get(v.id, 0)} for v in versions], "total": len(versions)})

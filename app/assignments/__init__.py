@@ -1,0 +1,1 @@
+"""Ad-hoc assignments ("Create Assignment"), each driven by the `assignment` BPMN process."""

@@ -1,0 +1,1 @@
+"""People: users, groups, memberships, line managers, login and API tokens."""

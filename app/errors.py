@@ -1,0 +1,110 @@
+"""Application errors with stable codes, and the one place that maps them to HTTP responses."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class CrmError(Exception):
+    status = 400
+    code = "bad_request"
+    default_message: Any = _l("The request could not be processed.")
+
+    def __init__(self, message: Any = None, *, code: str | None = None, fields: dict[str, str] | None = None):
+        self.message = str(message if message is not None else self.default_message)
+        if code:
+            self.code = code
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+
+class BadRequest(CrmError):
+    status = 400
+    code = "bad_request"
+
+
+class NotAuthenticated(CrmError):
+    status = 401
+    code = "not_authenticated"
+    default_message = _l("Please log in.")
+
+
+class PermissionDenied(CrmError):
+    status = 403
+    code = "permission_denied"
+    default_message = _l("You are not allowed to do this.")
+
+
+class NotFound(CrmError):
+    status = 404
+    code = "not_found"
+    default_message = _l("Not found.")
+
+
+class Conflict(CrmError):
+    status = 409
+    code = "conflict"
+    default_message = _l("The record was changed by someone else, reload the page.")
+
+
+class InvalidInput(CrmError):
+    status = 422
+    code = "invalid_input"
+    default_message = _l("Please correct the highlighted fields.")
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _respond(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response | tuple[Any, int]:
+    if wants_json():
+        return jsonify(error_body(code, message, fields)), status
+    return render_template("error.html", status=status, code=code, message=message, fields=fields or {}), status
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid_input",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError  # noqa: local import keeps flask_wtf out of module import time
+
+    @app.errorhandler(CrmError)
+    def _crm_error(e: CrmError) -> Any:
+        return _respond(e.status, e.code, e.message, e.fields)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(e: CSRFError) -> Any:
+        return _respond(400, "csrf_failed", str(_l("The form has expired or is invalid; reload the page and try again.")))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(e: HTTPException) -> Any:
+        status = e.code or 500
+        return _respond(status, HTTP_CODES.get(status, "http_error"), e.description or e.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(e: Exception) -> Any:
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _respond(500, "internal_error", str(_l("Something went wrong on our side. The error has been logged.")))

@@ -1,0 +1,1 @@
+"""Process versions and instances; `services.py` is the only caller of `workflows`."""

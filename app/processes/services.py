@@ -1,0 +1,346 @@
+"""Deploying BPMN versions and running process commands; the only caller of `workflows`.
+
+One command = one unit of work: load the instance, act, run engine steps, save with the optimistic
+version check, refresh the human-task index, flush. The caller commits. Engine errors roll back
+(the in-memory state is simply discarded; the saved JSON is never touched).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.access.services import resolve_lane
+from app.errors import Conflict, CrmError, InvalidInput, NotFound
+from app.extensions import db
+from app.processes.models import ProcessInstance, ProcessVersion
+from app.processes.records import record_type
+from app.tasks.models import CANCELED, COMPLETED, OPEN, HumanTask
+from workflows import clock, runtime
+from workflows.deploy import DeployCandidate, check_bpmn, scan_bpmn_dir
+from workflows.engine import Engine
+from workflows.errors import BpmnDeployError, EngineError, TaskDataInvalid, TaskNotReady
+from workflows.forms import load_schema
+
+logger = logging.getLogger(__name__)
+
+
+class ProcessError(CrmError):
+    status = 422
+    code = "process_error"
+
+
+class DeployRefused(CrmError):
+    status = 422
+    code = "bpmn_invalid"
+
+
+def now() -> datetime:
+    return clock.now()
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def init_engine(app: Flask, services: Mapping[str, Callable[..., Any]] | None = None,
+                helpers: Mapping[str, Any] | None = None) -> None:
+    """Build the one engine of this process, with the service tasks and script helpers of `app`."""
+    app.extensions["crm_engine"] = Engine(services=dict(services or {}), helpers=dict(helpers or {}),
+                                          forms_dir=Path(app.config["FORMS_DIR"]))
+
+
+def _engine() -> Engine:
+    engine: Engine = current_app.extensions["crm_engine"]
+    return engine
+
+
+def _ensure_loaded(version: ProcessVersion) -> str:
+    engine = _engine()
+    if not engine.has_version(version.id):
+        engine.load_version(version.id, version.xml)
+    return version.id
+
+
+# --------------------------------------------------------------------------- deploy
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    deployed: list[ProcessVersion]
+    unchanged: list[str]
+
+
+def _deploy_candidate(candidate: DeployCandidate, deployed_by_id: int | None) -> ProcessVersion | None:
+    if db.session.get(ProcessVersion, candidate.sha256) is not None:
+        return None
+    last = db.session.scalar(sa.select(sa.func.max(ProcessVersion.version))
+                             .where(ProcessVersion.process_id == candidate.process_id)) or 0
+    version = ProcessVersion(id=candidate.sha256, process_id=candidate.process_id, version=last + 1,
+                             name=candidate.name, file_name=candidate.file_name, xml=candidate.xml,
+                             deployed_at=now(), deployed_by_id=deployed_by_id)
+    db.session.add(version)
+    return version
+
+
+def deploy_directory(deployed_by_id: int | None = None) -> DeployResult:
+    """Deploy every changed file of BPMN_DIR. Raises DeployRefused (file, line/element, message)."""
+    try:
+        candidates = scan_bpmn_dir(Path(current_app.config["BPMN_DIR"]), Path(current_app.config["FORMS_DIR"]))
+    except BpmnDeployError as e:
+        raise DeployRefused(str(e)) from e
+    deployed, unchanged = [], []
+    for candidate in candidates:
+        version = _deploy_candidate(candidate, deployed_by_id)
+        if version is None:
+            unchanged.append(candidate.process_id)
+        else:
+            deployed.append(version)
+    db.session.flush()
+    return DeployResult(deployed, unchanged)
+
+
+def deploy_file(xml: bytes, file_name: str, deployed_by_id: int | None) -> list[ProcessVersion]:
+    """Deploy one uploaded BPMN file. Raises DeployRefused."""
+    try:
+        candidates = check_bpmn(xml, file_name, Path(current_app.config["FORMS_DIR"]))
+    except BpmnDeployError as e:
+        raise DeployRefused(str(e)) from e
+    versions = [v for c in candidates if (v := _deploy_candidate(c, deployed_by_id)) is not None]
+    db.session.flush()
+    return versions
+
+
+def undeployed_changes() -> list[str]:
+    """Process ids whose file in BPMN_DIR differs from every deployed version."""
+    candidates = scan_bpmn_dir(Path(current_app.config["BPMN_DIR"]), Path(current_app.config["FORMS_DIR"]))
+    known = set(db.session.scalars(sa.select(ProcessVersion.id)))
+    return [c.process_id for c in candidates if c.sha256 not in known]
+
+
+def check_deployed_on_start(app: Flask) -> None:
+    """Never serve an undeployed change silently: deploy it or warn (CRM_DEPLOY_ON_START)."""
+    mode = app.config["CRM_DEPLOY_ON_START"]
+    if mode == "off":
+        return
+    with app.app_context():
+        if not sa.inspect(db.engine).has_table(ProcessVersion.__tablename__):
+            logger.warning("database is not migrated yet; run `flask --app app db upgrade`")
+            return
+        try:
+            if mode == "deploy":
+                result = deploy_directory()
+                db.session.commit()
+                for v in result.deployed:
+                    logger.warning("deployed %s version %s (%s)", v.process_id, v.version, v.id[:12])
+            else:
+                changed = undeployed_changes()
+                if changed:
+                    logger.warning("BPMN files changed but not deployed: %s; run `flask --app app crm deploy`",
+                                   ", ".join(changed))
+        except (DeployRefused, BpmnDeployError) as e:
+            db.session.rollback()
+            logger.error("BPMN deploy refused at startup: %s", e)
+        except sa.exc.IntegrityError:
+            # Another web worker deployed the same file at the same moment.
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def list_versions() -> list[ProcessVersion]:
+    return list(db.session.scalars(sa.select(ProcessVersion)
+                                   .order_by(ProcessVersion.process_id, ProcessVersion.version.desc())))
+
+
+def latest_version(process_id: str) -> ProcessVersion:
+    version = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                                .order_by(ProcessVersion.version.desc()).limit(1))
+    if version is None:
+        raise NotFound(_("Process %(process)s is not deployed; run `flask --app app crm deploy`.",
+                         process=process_id))
+    return version
+
+
+def count_instances_by_version() -> dict[str, int]:
+    rows = db.session.execute(sa.select(ProcessInstance.version_id, sa.func.count())
+                              .group_by(ProcessInstance.version_id))
+    return {vid: n for vid, n in rows}
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def start_process(process_id: str, record_type_name: str, record_id: int, data: dict[str, Any],
+                  started_by_id: int | None, at: datetime | None = None) -> ProcessInstance:
+    """Start the latest version of `process_id` for a record, in the caller's transaction."""
+    version = latest_version(process_id)
+    key = _ensure_loaded(version)
+    moment = at or now()
+    try:
+        outcome = runtime.start(_engine(), key, process_id, data, moment)
+    except EngineError as e:
+        raise ProcessError(_("The process could not start: %(error)s", error=str(e))) from e
+    instance = ProcessInstance(process_id=process_id, version_id=version.id, record_type=record_type_name,
+                               record_id=record_id, state=outcome.state, started_by_id=started_by_id,
+                               created_at=moment, updated_at=moment)
+    db.session.add(instance)
+    _apply(instance, outcome, actor_id=started_by_id, at=moment, completed_task=None)
+    return instance
+
+
+def get_instance(instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(_("Process instance not found."))
+    return instance
+
+
+def find_instance_for(record_type_name: str, record_id: int) -> ProcessInstance | None:
+    return db.session.scalar(sa.select(ProcessInstance)
+                             .where(ProcessInstance.record_type == record_type_name,
+                                    ProcessInstance.record_id == record_id)
+                             .order_by(ProcessInstance.id.desc()).limit(1))
+
+
+def complete_task(task: HumanTask, data: dict[str, Any], actor_id: int, expected_version: int | None = None,
+                  at: datetime | None = None) -> HumanTask:
+    """Complete an open human task with form `data`.
+
+    Raises Conflict (task no longer open, stale instance version), InvalidInput (form errors),
+    ProcessError (the process failed; nothing is saved).
+    """
+    if task.status != OPEN:
+        raise Conflict(_("This task has already been completed or canceled."), code="task_not_open")
+    instance = get_instance(task.instance_id)
+    if expected_version is not None and expected_version != instance.version:
+        raise Conflict()
+    key = _ensure_loaded(instance.process_version)
+    moment = at or now()
+    try:
+        outcome = runtime.complete_user_task(_engine(), key, instance.state, task.task_uuid, data, moment)
+    except TaskDataInvalid as e:
+        raise InvalidInput(fields=e.errors) from e
+    except TaskNotReady as e:
+        raise Conflict(_("This task has already been completed or canceled."), code="task_not_open") from e
+    except EngineError as e:
+        raise ProcessError(_("The process could not continue: %(error)s", error=str(e))) from e
+    task.outcome = _outcome_label(data)
+    _apply(instance, outcome, actor_id=actor_id, at=moment, completed_task=task)
+    return task
+
+
+def fire_due_timers(instance_id: int, at: datetime | None = None) -> bool:
+    """Fire the due timers of one instance. Safe to run twice: returns False when nothing was due."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    moment = at or now()
+    if instance is None or not instance.is_running or instance.next_timer_at is None or instance.next_timer_at > moment:
+        return False
+    key = _ensure_loaded(instance.process_version)
+    try:
+        outcome = runtime.refresh_timers(_engine(), key, instance.state, moment)
+    except EngineError as e:
+        raise ProcessError(str(e)) from e
+    _apply(instance, outcome, actor_id=None, at=moment, completed_task=None)
+    return True
+
+
+def list_due_instance_ids(at: datetime | None = None, limit: int = 500) -> list[int]:
+    moment = at or now()
+    return list(db.session.scalars(sa.select(ProcessInstance.id)
+                                   .where(ProcessInstance.status == "running",
+                                          ProcessInstance.next_timer_at <= moment)
+                                   .order_by(ProcessInstance.next_timer_at).limit(limit)))
+
+
+def task_form(task: HumanTask) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The JSON Schema of a task's form (or None) and the task's current data for prefilling."""
+    if not task.form_path:
+        return None, {}
+    schema = load_schema(Path(current_app.config["FORMS_DIR"]), task.form_path)
+    data: dict[str, Any] = {}
+    if task.is_open:
+        instance = get_instance(task.instance_id)
+        key = _ensure_loaded(instance.process_version)
+        try:
+            data = runtime.task_data(_engine(), key, instance.state, task.task_uuid)
+        except (TaskNotReady, EngineError):
+            data = {}
+    props = schema.get("properties", {})
+    return schema, {k: v for k, v in data.items() if k in props}
+
+
+def form_schema(form_path: str) -> dict[str, Any]:
+    return load_schema(Path(current_app.config["FORMS_DIR"]), form_path)
+
+
+def _outcome_label(data: dict[str, Any]) -> str | None:
+    for key in ("decision", "outcome"):
+        if isinstance(data.get(key), str):
+            return str(data[key])[:100]
+    return None
+
+
+def _apply(instance: ProcessInstance, outcome: runtime.Outcome, actor_id: int | None, at: datetime,
+           completed_task: HumanTask | None) -> None:
+    instance.state = outcome.state
+    instance.status = "completed" if outcome.is_completed else "running"
+    instance.next_timer_at = outcome.next_timer_at
+    instance.updated_at = at
+    try:
+        db.session.flush()
+    except StaleDataError as e:
+        raise Conflict() from e
+    _sync_human_tasks(instance, outcome, actor_id, at, completed_task)
+
+
+def _sync_human_tasks(instance: ProcessInstance, outcome: runtime.Outcome, actor_id: int | None, at: datetime,
+                      completed_task: HumanTask | None) -> None:
+    """Rewrite the task index of one instance from the engine's ready and finished manual tasks."""
+    rows = {t.task_uuid: t for t in db.session.scalars(
+        sa.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == OPEN))}
+    for task_id, final_state in outcome.finished_tasks.items():
+        row = rows.pop(task_id, None)
+        if row is None:
+            continue
+        row.status = COMPLETED if final_state == "completed" else CANCELED
+        row.completed_at = at
+        if final_state == "completed":
+            row.completed_by_id = actor_id
+    if completed_task is not None and completed_task.status == OPEN:
+        completed_task.status, completed_task.completed_at, completed_task.completed_by_id = COMPLETED, at, actor_id
+        rows.pop(completed_task.task_uuid, None)
+    ready_ids = {t.task_id for t in outcome.ready_tasks}
+    for task_id, row in rows.items():
+        if task_id not in ready_ids:  # vanished without a final state (e.g. a cancelled subprocess)
+            row.status, row.completed_at = CANCELED, at
+    new_tasks = [t for t in outcome.ready_tasks if t.task_id not in rows]
+    if new_tasks:
+        rtype = record_type(instance.record_type)
+        info = rtype.describe(instance.record_id)
+        for ready in new_tasks:
+            target = resolve_lane(ready.lane, info.lanes)
+            db.session.add(HumanTask(
+                task_uuid=ready.task_id, instance_id=instance.id, process_id=instance.process_id,
+                record_type=instance.record_type, record_id=instance.record_id, record_number=info.number,
+                record_title=info.title[:300], task_name=ready.name, title=ready.title[:300], lane=ready.lane,
+                assignee_id=target.user_id, candidate_group_id=target.group_id if target.user_id is None else None,
+                form_path=ready.form, properties=dict(ready.properties), created_at=at, due_at=ready.due_at,
+                status=OPEN))
+    db.session.flush()
+
+
+def refresh_record_titles(record_type_name: str, record_id: int) -> None:
+    """Update number/title of a record's open tasks after the record was renamed."""
+    info = record_type(record_type_name).describe(record_id)
+    db.session.execute(sa.update(HumanTask).where(HumanTask.record_type == record_type_name,
+                                                  HumanTask.record_id == record_id,
+                                                  HumanTask.status == OPEN)
+                       .values(record_number=info.number, record_title=info.title[:300]))

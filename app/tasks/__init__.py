@@ -1,0 +1,1 @@
+"""The human-task index (inbox), the task page and the Assignment Board."""

@@ -1,0 +1,120 @@
+"""The Procfile's processes as subprocesses: the embedded Redis launcher and the clock."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rq import Queue
+
+from app import jobs as names
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Process:
+    """A `python -m <module>` child whose output goes to a file, so a test can poll it."""
+
+    def __init__(self, module: str, log: Path, **env: str) -> None:
+        environ = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+        self.log = log
+        with open(log, "w") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env={**environ, **env},
+                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"{self.proc.args} ignored SIGTERM:\n{self.output}") from None
+
+
+def eventually(check: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except RedisConnectionError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
+    started: list[Process] = []
+
+    def start(module: str, **env: str) -> Process:
+        started.append(Process(module, tmp_path / f"{module}-{len(started)}.log", **env))
+        return started[-1]
+
+    yield start
+    for p in started:
+        if p.proc.poll() is None:
+            p.proc.kill()
+            p.proc.wait()
+
+
+def test_embedded_redis_starts_on_crm_redis_port(spawn: Callable[..., Process]) -> None:
+    port = free_port()
+    proc = spawn("workers.redis_server", CRM_REDIS_PORT=str(port))
+    conn = Redis(host="127.0.0.1", port=port)
+    eventually(conn.ping)
+    assert conn.config_get("save") == {"save": ""}
+    conn.close()
+    assert proc.stop() == 0, proc.output
+
+
+def test_with_redis_url_the_redis_process_only_waits(spawn: Callable[..., Process]) -> None:
+    proc = spawn("workers.redis_server", REDIS_URL="redis://redis.example:6379/0")
+    eventually(lambda: "using external Redis at redis://redis.example:6379/0" in proc.output)
+    time.sleep(0.3)
+    assert proc.proc.poll() is None, "it must keep running, or honcho stops every process"
+    assert proc.stop() == 0, proc.output
+
+
+@pytest.mark.redis
+def test_clock_enqueues_the_due_timer_scan_once_and_stops_on_sigterm(
+        redis_conn: Redis, redis_url: str, spawn: Callable[..., Process]) -> None:
+    proc = spawn("workers.clock", REDIS_URL=redis_url, CRM_CLOCK_INTERVAL="0.1")
+    default = Queue(names.QUEUE_DEFAULT, connection=redis_conn)
+    eventually(lambda: "clock ticking every 0.1 s" in proc.output and default.count == 1)
+    time.sleep(0.5)  # several ticks later: still one pending job, no pile-up
+    assert default.job_ids == ["enqueue-due-timers"]
+    job = default.fetch_job("enqueue-due-timers")
+    assert job is not None and job.func_name == names.ENQUEUE_DUE_TIMERS
+    assert proc.stop() == 0, proc.output
+    assert "clock stopped" in proc.output
+
+
+def test_worker_gives_up_when_redis_never_answers() -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    result = subprocess.run([sys.executable, "-m", "workers", "--burst", "--redis-timeout", "1"], cwd=ROOT,
+                            env={**env, "REDIS_URL": f"redis://127.0.0.1:{port}/0"}, capture_output=True,
+                            text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1
+    assert "did not answer PING within 1 s" in result.stderr

@@ -1,0 +1,1 @@
+"""Tests of the pure workflows package (SpiffWorkflow adapter): no Flask, no database."""

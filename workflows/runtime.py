@@ -1,0 +1,339 @@
+"""Pure commands over serialized workflow state (a JSON-compatible dict, spec not embedded).
+
+Every command restores the workflow from ``state`` (never mutating it), acts, runs the engine
+and returns a fresh ``Outcome``. Timers see the ``now`` passed in (``clock.frozen``). Any
+engine failure raises ``EngineError``; the caller must then discard the in-memory result and
+keep the state it loaded.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask as ManualTaskMixin
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .deploy import DUE_PROPERTY, spiff_message
+from .engine import Engine
+from .errors import EngineError, TaskDataInvalid, TaskNotReady, WorkflowError
+from .forms import declared_fields, form_for_task, load_schema, task_properties, validate_form_data
+
+T = TypeVar("T")
+
+
+@dataclass
+class ReadyTask:
+    """A READY human task (user or manual task)."""
+
+    task_id: str
+    name: str
+    title: str
+    lane: str | None
+    form: str | None
+    ui_form: str | None
+    properties: dict[str, str]
+    due_at: datetime | None
+    data: dict[str, Any]
+
+
+@dataclass
+class Outcome:
+    """The result of a command: the new state plus what the app indexes from it."""
+
+    state: dict[str, Any]
+    is_completed: bool
+    ready_tasks: list[ReadyTask] = field(default_factory=list)
+    # task_id → "completed" | "canceled", for every human task that has finished
+    finished_tasks: dict[str, str] = field(default_factory=dict)
+    # earliest pending timer deadline (aware UTC)
+    next_timer_at: datetime | None = None
+    # workflow data when completed, else the data of the last completed task
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class _Tracker:
+    """Remembers the task the engine is working on, to name it when a bare exception escapes."""
+
+    def __init__(self) -> None:
+        self.task: Any = None
+
+    def __call__(self, task: Any) -> None:
+        self.task = task
+
+
+def _element_id(task_spec: Any) -> str | None:
+    if task_spec is None:
+        return None
+    return getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", None)
+
+
+@contextmanager
+def _engine_errors(tracker: _Tracker) -> Iterator[None]:
+    """Turn whatever SpiffWorkflow (or a script) raises into EngineError."""
+    try:
+        yield
+    except WorkflowError:
+        raise
+    except SpiffWorkflowException as e:
+        task = getattr(e, "task", None)
+        spec = getattr(e, "task_spec", None) or (task.task_spec if task is not None else None)
+        if spec is None and tracker.task is not None:
+            spec = tracker.task.task_spec
+        message = spiff_message(e)
+        line = getattr(e, "line_number", None)
+        if line:
+            message += f" (line {line})"
+        raise EngineError(message, element_id=_element_id(spec)) from e
+    except Exception as e:
+        spec = tracker.task.task_spec if tracker.task is not None else None
+        raise EngineError(f"{e.__class__.__name__}: {e}", element_id=_element_id(spec)) from e
+
+
+def _guarded(now: datetime | None, action: Callable[[_Tracker], T]) -> T:
+    tracker = _Tracker()
+    if now is None:
+        with _engine_errors(tracker):
+            return action(tracker)
+    with clock.frozen(now), _engine_errors(tracker):
+        return action(tracker)
+
+
+def _is_human(task_spec: Any) -> bool:
+    return isinstance(task_spec, (UserTaskMixin, ManualTaskMixin))
+
+
+def _all_tasks(workflow: Any) -> Iterator[Any]:
+    # get_tasks(state=COMPLETED) misses finished tasks under unfinished parents: walk every map.
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
+def _run_engine(workflow: Any, tracker: _Tracker) -> None:
+    workflow.do_engine_steps(will_complete_task=tracker)
+    failed = [t for t in _all_tasks(workflow) if t.has_state(TaskState.ERROR)]
+    if failed:
+        raise EngineError("Task ended in the ERROR state", element_id=_element_id(failed[0].task_spec))
+
+
+def _to_utc(value: Any, what: str, element_id: str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as e:
+            raise EngineError(f"{what}: {value!r} is not an ISO 8601 datetime", element_id=element_id) from e
+    if not isinstance(value, datetime):
+        raise EngineError(f"{what}: expected a datetime, got {type(value).__name__}", element_id=element_id)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise EngineError(f"{what}: {value.isoformat()} has no UTC offset", element_id=element_id)
+    utc = value.astimezone(timezone.utc)
+    # Rebuild as a plain datetime (the timer module's clock subclass must not leak out).
+    return datetime.combine(utc.date(), utc.timetz())
+
+
+def _due_at(engine: Engine, task: Any) -> datetime | None:
+    expression = task_properties(task.task_spec).get(DUE_PROPERTY)
+    if not expression:
+        return None
+    element_id = _element_id(task.task_spec)
+    return _to_utc(engine.evaluate(task, expression.strip()), DUE_PROPERTY, element_id)
+
+
+def _ready_task(engine: Engine, task: Any) -> ReadyTask:
+    spec = task.task_spec
+    form, ui_form = form_for_task(spec)
+    return ReadyTask(
+        task_id=str(task.id),
+        name=spec.name,
+        title=getattr(spec, "bpmn_name", None) or spec.name,
+        lane=getattr(spec, "lane", None),
+        form=form,
+        ui_form=ui_form,
+        properties=task_properties(spec),
+        due_at=_due_at(engine, task),
+        data=copy.deepcopy(task.data),
+    )
+
+
+def _timer_deadline(definition: Any, event_value: Any) -> datetime | None:
+    if event_value is None:
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        if not isinstance(event_value, dict) or event_value.get("cycles") == 0:
+            return None
+        deadline = datetime.fromisoformat(event_value["next"])
+    else:
+        deadline = TimerEventDefinition.parse_time_or_duration(str(event_value))
+    if not isinstance(deadline, datetime):
+        return None
+    return _to_utc(deadline, "timer", None)
+
+
+def _next_timer_at(workflow: Any) -> datetime | None:
+    deadlines: list[datetime] = []
+    for task in list(workflow.event_manager.tasks.values()):
+        if task.has_state(TaskState.FINISHED_MASK) or task.internal_data.get("event_fired"):
+            continue
+        definition = task.task_spec.event_definition
+        members = (
+            definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        )
+        for member in members:
+            if isinstance(member, TimerEventDefinition):
+                deadline = _timer_deadline(member, task.internal_data.get("event_value"))
+                if deadline is not None:
+                    deadlines.append(deadline)
+    return min(deadlines) if deadlines else None
+
+
+def _outcome(engine: Engine, workflow: Any) -> Outcome:
+    ready = [
+        _ready_task(engine, t)
+        for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+        if _is_human(t.task_spec)
+    ]
+    finished: dict[str, str] = {}
+    for task in _all_tasks(workflow):
+        if not _is_human(task.task_spec):
+            continue
+        if task.has_state(TaskState.COMPLETED):
+            finished[str(task.id)] = "completed"
+        elif task.has_state(TaskState.CANCELLED):
+            finished[str(task.id)] = "canceled"
+    completed = bool(workflow.is_completed())
+    if completed:
+        data = workflow.data
+    else:
+        data = workflow.last_task.data if workflow.last_task is not None else {}
+    return Outcome(
+        state=engine.dump(workflow),
+        is_completed=completed,
+        ready_tasks=ready,
+        finished_tasks=finished,
+        next_timer_at=_next_timer_at(workflow),
+        data=copy.deepcopy(dict(data)),
+    )
+
+
+def _find_task(workflow: Any, task_id: str) -> Any:
+    try:
+        key = uuid.UUID(str(task_id))
+    except ValueError as e:
+        raise TaskNotReady(f"Unknown task {task_id!r}") from e
+    try:
+        task = workflow.get_task_from_id(key)
+    except SpiffWorkflowException:
+        task = None
+    if task is None:
+        raise TaskNotReady(f"Unknown task {task_id!r}")
+    return task
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def start(engine: Engine, version_key: str, process_id: str, data: dict[str, Any], now: datetime) -> Outcome:
+    """Create an instance of ``process_id`` (of ``version_key``) with ``data`` and run it."""
+
+    def action(tracker: _Tracker) -> Outcome:
+        workflow = engine.new_workflow(version_key, process_id)
+        start_task = workflow.get_next_task(state=TaskState.READY)
+        start_task.data.update(copy.deepcopy(data))
+        _run_engine(workflow, tracker)
+        return _outcome(engine, workflow)
+
+    return _guarded(now, action)
+
+
+def complete_user_task(
+    engine: Engine,
+    version_key: str,
+    state: dict[str, Any],
+    task_id: str,
+    data: dict[str, Any],
+    now: datetime,
+    *,
+    routing_data: Mapping[str, Any] | None = None,
+) -> Outcome:
+    """Complete a READY human task with form ``data`` and run the engine.
+
+    Raises TaskNotReady (unknown / not READY / not a human task), TaskDataInvalid (the task's
+    form schema rejects ``data``; nothing is changed) or EngineError.
+
+    With a form, exactly the properties the schema declares are written to task data (a declared
+    field missing from ``data`` becomes None, so a value from an earlier round of a loop never
+    leaks into this one); other keys are ignored. A task without a form takes ``data`` as given.
+    ``routing_data`` is written as given after the form data: values the app computes itself
+    (e.g. ``next_status`` of a status task), never user input.
+    """
+    workflow = _guarded(now, lambda _t: engine.load(state, version_key))
+    task = _find_task(workflow, task_id)
+    if not _is_human(task.task_spec):
+        raise TaskNotReady(f"Task {task_id} ({task.task_spec.name}) is not a user task")
+    if not task.has_state(TaskState.READY):
+        raise TaskNotReady(
+            f"Task {task_id} ({task.task_spec.name}) is {TaskState.get_name(task.state)}, not READY"
+        )
+    form, _ui_form = form_for_task(task.task_spec)
+    if form is not None:
+        try:
+            schema = load_schema(engine.forms_dir, form)
+        except (OSError, ValueError) as e:
+            raise EngineError(f"Cannot load form {form}: {e}", element_id=_element_id(task.task_spec)) from e
+        errors = validate_form_data(schema, data)
+        if errors:
+            raise TaskDataInvalid(errors)
+        allowed = declared_fields(schema)
+        payload = {k: copy.deepcopy(data.get(k)) for k in sorted(allowed)}
+    else:
+        payload = copy.deepcopy(dict(data))
+    payload.update(copy.deepcopy(dict(routing_data or {})))
+
+    def action(tracker: _Tracker) -> Outcome:
+        tracker(task)
+        task.data.update(payload)
+        task.run()
+        _run_engine(workflow, tracker)
+        return _outcome(engine, workflow)
+
+    return _guarded(now, action)
+
+
+def refresh_timers(engine: Engine, version_key: str, state: dict[str, Any], now: datetime) -> Outcome:
+    """Fire the timers whose deadline is before ``now`` and run the engine."""
+
+    def action(tracker: _Tracker) -> Outcome:
+        workflow = engine.load(state, version_key)
+        workflow.refresh_timers()
+        _run_engine(workflow, tracker)
+        return _outcome(engine, workflow)
+
+    return _guarded(now, action)
+
+
+def inspect(engine: Engine, version_key: str, state: dict[str, Any]) -> Outcome:
+    """Read ready tasks, finished tasks and the next timer without changing anything."""
+    return _guarded(None, lambda _t: _outcome(engine, engine.load(state, version_key)))
+
+
+def task_data(engine: Engine, version_key: str, state: dict[str, Any], task_id: str) -> dict[str, Any]:
+    """The data of one task (e.g. to prefill its form); TaskNotReady if the id is unknown."""
+    workflow = _guarded(None, lambda _t: engine.load(state, version_key))
+    task = _find_task(workflow, task_id)
+    return copy.deepcopy(dict(task.data))
