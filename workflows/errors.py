@@ -47,3 +47,30 @@ class EngineError(WorkflowError):
         self.element_id = element_id
         self.message = message
         super().__init__(f"[element {element_id}] {message}" if element_id else message)
+
+
+class IllegalTransition(WorkflowError):
+    """A status change that the current status task does not allow (or no status task is ready).
+
+    ``current`` is the status of the ready status task (None when there is none), ``allowed``
+    the statuses it may move to (empty when there is none).
+    """
+
+    def __init__(self, current: str | None, requested: str, allowed: list[str]) -> None:
+        self.current = current
+        self.requested = requested
+        self.allowed = list(allowed)
+        if current is None:
+            message = f"Cannot change the status to {requested!r}: the process is not in a status step"
+        else:
+            choices = ", ".join(self.allowed) or "none"
+            message = f"Cannot change the status from {current!r} to {requested!r} (allowed: {choices})"
+        super().__init__(message)
+
+
+class NotWaiting(WorkflowError):
+    """A message was sent to an instance that is not waiting for it; nothing was changed."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"The process is not waiting for the message {name!r}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -24,13 +25,29 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask as ManualTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock
 from .deploy import DUE_PROPERTY, spiff_message
 from .engine import Engine
-from .errors import EngineError, TaskDataInvalid, TaskNotReady, WorkflowError
+from .errors import (
+    EngineError,
+    IllegalTransition,
+    NotWaiting,
+    TaskDataInvalid,
+    TaskNotReady,
+    WorkflowError,
+)
 from .forms import declared_fields, form_for_task, load_schema, task_properties, validate_form_data
+from .statuses import (
+    ALLOWED_NEXT_PROPERTY,
+    STATUS_PROPERTY,
+    TRANSITION_FORMS_PROPERTY,
+    is_status_task,
+    parse_allowed_next,
+    parse_transition_forms,
+)
 
 T = TypeVar("T")
 
@@ -63,6 +80,17 @@ class Outcome:
     next_timer_at: datetime | None = None
     # workflow data when completed, else the data of the last completed task
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StatusTask:
+    """The READY status task of an instance (``crm_kind=status``): what the Actions widget offers."""
+
+    task_id: str
+    status: str
+    allowed_next: list[str]
+    transition_forms: dict[str, str]  # next_status → form path under forms/
+    lane: str | None
 
 
 class _Tracker:
@@ -337,3 +365,142 @@ def task_data(engine: Engine, version_key: str, state: dict[str, Any], task_id: 
     workflow = _guarded(None, lambda _t: engine.load(state, version_key))
     task = _find_task(workflow, task_id)
     return copy.deepcopy(dict(task.data))
+
+
+# -- status hub ------------------------------------------------------------------------------
+
+
+def _status_tasks(workflow: Any) -> list[Any]:
+    return [
+        t
+        for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+        if isinstance(t.task_spec, UserTaskMixin) and is_status_task(task_properties(t.task_spec))
+    ]
+
+
+def _ready_status_task(workflow: Any) -> Any:
+    """The one READY status task, or None; EngineError when the process offers several."""
+    found = _status_tasks(workflow)
+    if len(found) > 1:
+        names = ", ".join(sorted(t.task_spec.name for t in found))
+        raise EngineError(
+            f"More than one status task is ready ({names})", element_id=_element_id(found[0].task_spec)
+        )
+    return found[0] if found else None
+
+
+def _status_task_info(task: Any) -> StatusTask:
+    spec = task.task_spec
+    props = task_properties(spec)
+    element_id = _element_id(spec)
+    status = props.get(STATUS_PROPERTY, "").strip()
+    if not status:
+        raise EngineError(f"Status task has no {STATUS_PROPERTY!r} property", element_id=element_id)
+    try:
+        allowed = parse_allowed_next(props.get(ALLOWED_NEXT_PROPERTY, ""))
+        forms = parse_transition_forms(props.get(TRANSITION_FORMS_PROPERTY, ""))
+    except ValueError as e:
+        raise EngineError(str(e), element_id=element_id) from e
+    return StatusTask(
+        task_id=str(task.id),
+        status=status,
+        allowed_next=allowed,
+        transition_forms=forms,
+        lane=getattr(spec, "lane", None),
+    )
+
+
+def status_task(engine: Engine, version_key: str, state: dict[str, Any]) -> StatusTask | None:
+    """The READY status task (``crm_kind=status``), or None when the process is not in a status step
+    (e.g. while the record waits to be taken to work, or after the process ended)."""
+    workflow = _guarded(None, lambda _t: engine.load(state, version_key))
+    task = _ready_status_task(workflow)
+    return _status_task_info(task) if task is not None else None
+
+
+def change_status(
+    engine: Engine,
+    version_key: str,
+    state: dict[str, Any],
+    next_status: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> Outcome:
+    """Complete the READY status task with ``next_status`` and run the engine.
+
+    Raises IllegalTransition (no status task is ready, or ``next_status`` is not in its
+    ``allowed_next``), TaskDataInvalid (the transition form rejects ``data``) or EngineError;
+    in each case nothing is changed.
+
+    When ``next_status`` has a transition form, ``data`` is validated with it and exactly its
+    declared fields are written to task data. The declared fields of the task's *other*
+    transition forms are written as None, so every field a transition form can set always
+    exists for the process expressions after a status task. Without a form ``data`` is
+    ignored: a status change carries no user input.
+    """
+    workflow = _guarded(now, lambda _t: engine.load(state, version_key))
+    task = _ready_status_task(workflow)
+    if task is None:
+        raise IllegalTransition(None, next_status, [])
+    info = _status_task_info(task)
+    if next_status not in info.allowed_next:
+        raise IllegalTransition(info.status, next_status, info.allowed_next)
+
+    payload: dict[str, Any] = {}
+    chosen: dict[str, Any] = {}
+    for status, form in sorted(info.transition_forms.items()):
+        schema = _load_form(engine, task, form)
+        if status == next_status:
+            errors = validate_form_data(schema, data)
+            if errors:
+                raise TaskDataInvalid(errors)
+            chosen = {k: copy.deepcopy(data.get(k)) for k in sorted(declared_fields(schema))}
+        else:
+            for name in sorted(declared_fields(schema)):
+                payload.setdefault(name, None)
+    payload.update(chosen)
+    payload["next_status"] = next_status
+
+    def action(tracker: _Tracker) -> Outcome:
+        tracker(task)
+        task.data.update(payload)
+        task.run()
+        _run_engine(workflow, tracker)
+        return _outcome(engine, workflow)
+
+    return _guarded(now, action)
+
+
+def _load_form(engine: Engine, task: Any, form: str) -> dict[str, Any]:
+    try:
+        return load_schema(engine.forms_dir, form)
+    except (OSError, ValueError) as e:
+        raise EngineError(f"Cannot load form {form}: {e}", element_id=_element_id(task.task_spec)) from e
+
+
+def send_message(
+    engine: Engine,
+    version_key: str,
+    state: dict[str, Any],
+    name: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Outcome:
+    """Deliver the BPMN message ``name`` to the instance and run the engine.
+
+    ``payload`` reaches task data only where the catching event names a
+    ``spiffworkflow:messageVariable`` (it is stored under that name). Raises NotWaiting when no
+    event of the instance waits for ``name`` (nothing is changed), or EngineError.
+    """
+
+    def action(tracker: _Tracker) -> Outcome:
+        workflow = engine.load(state, version_key)
+        # The spiff class: the parser builds spiff MessageEventDefinitions and matching compares classes.
+        event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload)))
+        # What BpmnWorkflow.send_event does, minus its generic WorkflowException when nobody catches.
+        if workflow.event_manager.catch(event, internal=False) == 0:
+            raise NotWaiting(name)
+        _run_engine(workflow, tracker)
+        return _outcome(engine, workflow)
+
+    return _guarded(now, action)

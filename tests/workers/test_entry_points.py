@@ -84,8 +84,10 @@ def test_embedded_redis_starts_on_crm_redis_port(spawn: Callable[..., Process]) 
     conn = Redis(host="127.0.0.1", port=port)
     eventually(conn.ping)
     assert conn.config_get("save") == {"save": ""}
-    conn.close()
     assert proc.stop() == 0, proc.output
+    with pytest.raises(RedisConnectionError):
+        conn.ping()  # the server went with its launcher
+    conn.close()
 
 
 def test_with_redis_url_the_redis_process_only_waits(spawn: Callable[..., Process]) -> None:

@@ -1,0 +1,64 @@
+"""Msgids that only exist at runtime, listed here so that `pybabel extract` (see app/babel.cfg) keeps them.
+
+Templates translate these with `_(value)`: BPMN task names (`_(task.title)`), JSON-schema form titles,
+descriptions and enum values (macros/forms.html), assignment and human-task statuses, outcome values and
+group names. The extractor cannot see them, so without this list `pybabel update` would mark their
+Russian translations obsolete. This module is never imported; `N_` is one of Babel's default keywords.
+Keep it in step with bpmn/*.bpmn, forms/**/*.schema.json and the status constants
+(tests/unit/test_i18n.py checks the BPMN names and the form schemas against the catalog).
+"""
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it."""
+    return message
+
+
+RUNTIME_MSGIDS = (
+    # Process name and user-task names (bpmn/assignment.bpmn); also the form schema titles.
+    N_("Assignment"),
+    N_("Complete assignment"),
+    N_("Review result"),
+    N_("Overdue assignment"),
+    # Form fields (forms/assignment/*.schema.json): titles, descriptions, enum values and enumNames.
+    N_("Result"),
+    N_("What was done."),
+    N_("Comment"),
+    N_("Decision"),
+    N_("Required when returning the assignment for rework."),
+    N_("Accept"),
+    N_("Return for rework"),
+    # Outcome values (HumanTask.outcome = the form's `decision`); "rework" is also an assignment status.
+    N_("accept"),
+    N_("rework"),
+    # Assignment statuses (Assignment.status).
+    N_("in_progress"),
+    N_("in_review"),
+    N_("completed"),
+    # Human-task statuses (app.tasks.models: OPEN, COMPLETED, CANCELED).
+    N_("open"),
+    N_("canceled"),
+    # Group names (app.auth.services.default_groups).
+    N_("CRM Manager"),
+    N_("Commercial Director"),
+    N_("Administrator"),
+    N_("Process analyst"),
+    # Form validation messages of workflows.forms._message (fixed ones; shown as field errors).
+    N_("This field is required."),
+    N_("Select a valid choice."),
+    N_("Enter a whole number."),
+    N_("Enter a number."),
+    N_("Choose yes or no."),
+    N_("Enter text."),
+    N_("Enter a list of values."),
+    N_("Enter a valid value."),
+    N_("Enter a valid date."),
+    N_("Enter a valid date and time."),
+    N_("Enter a valid email address."),
+    N_("Enter a valid URL."),
+    N_("Enter a valid time."),
+    N_("Enter a value in the expected format."),
+    N_("Unexpected fields were submitted."),
+    N_("Check the selected values."),
+)

@@ -1,0 +1,184 @@
+"""Real-browser fixtures: a live server on a temporary SQLite file with demo data, and headless Chromium.
+
+The server is the real product configuration (CSRF on) served by werkzeug in a background thread.
+The browser is Debian's chromium (`playwright install` cannot download one here); set
+CRM_TEST_CHROMIUM to use another binary. Without a browser every test here is skipped.
+
+The demo database is shared by the whole session, so every test either only reads demo data that no
+other test changes, or creates its own uniquely named records.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
+]
+DEMO_PASSWORD = "demo"
+TIMEOUT_MS = 10_000
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("CRM_TEST_CHROMIUM")
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or ""):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    browser_items = [item for item in items if here in Path(str(item.fspath)).parents]
+    if not browser_items:
+        return
+    reason = None
+    if chromium_path() is None:
+        where = os.environ.get("CRM_TEST_CHROMIUM") or "/usr/bin/chromium"
+        reason = (f"Chromium not found at {where} (install Debian's `chromium` package "
+                  f"or set CRM_TEST_CHROMIUM to an executable browser)")
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "the python `playwright` package is not installed (pip install -e '.[test]')"
+    if reason:
+        for item in browser_items:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_app() -> Iterator[Any]:
+    from tests.conftest import make_test_app, reset_database
+
+    with tempfile.TemporaryDirectory(prefix="crm-browser-") as tmp:
+        application = make_test_app(f"sqlite:///{Path(tmp) / 'browser.sqlite'}", WTF_CSRF_ENABLED=True)
+        reset_database(application)
+        from app.demo import load_demo
+        from app.extensions import db
+
+        with application.app_context():
+            assert load_demo(), "demo data was not loaded (the fresh database already had users)"
+            db.session.commit()
+            db.session.remove()
+        yield application
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Any) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    port = _free_port()
+    server = make_server("127.0.0.1", port, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="crm-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    assert executable is not None  # collection skipped the tests otherwise
+    pw = sync_playwright().start()
+    try:
+        instance = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+    finally:
+        pw.stop()
+
+
+class Session:
+    """One user's browser context (cookies are per context) bound to the live server."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.base_url = base_url
+        self.context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900},
+                                           locale="en-US", timezone_id="Europe/Moscow")
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def _on_console(self, message: Any) -> None:
+        # Chromium asks for /favicon.ico on its own; the app does not ship one (not a page error).
+        if message.type == "error" and not str(message.location.get("url", "")).endswith("/favicon.ico"):
+            self.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+    def login(self, user_login: str, password: str = DEMO_PASSWORD) -> Any:
+        page = self.page
+        page.goto("/login")
+        page.fill("#login", user_login)
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        return page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture()
+def new_session(browser: Any, live_server: str) -> Iterator[Any]:
+    """Factory for fresh contexts; each test gets its own, closed at teardown."""
+    opened: list[Session] = []
+
+    def factory() -> Session:
+        session = Session(browser, live_server)
+        opened.append(session)
+        return session
+
+    yield factory
+    for session in opened:
+        session.close()
+
+
+@pytest.fixture()
+def page(new_session: Any) -> Any:
+    return new_session().page
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Iterator[Path]:
+    configured = os.environ.get("CRM_SCREENSHOT_DIR")
+    if configured:
+        path = Path(configured)
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+    else:
+        # Kept after the run (and reported) so a human can look at them; the OS cleans /tmp.
+        yield Path(tempfile.mkdtemp(prefix="crm-screenshots-"))
+
+
+def path_of(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
