@@ -87,11 +87,12 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 def _init_processes(app: Flask) -> None:
     """Wire the record domains into the engine: their service tasks and record types."""
     from app.assignments import services as assignments
+    from app.leads import services as leads
     from app.processes.records import register_record_types
     from app.processes.services import check_deployed_on_start, init_engine
 
-    register_record_types(app, assignments.RECORD_TYPES)
-    init_engine(app, services={**assignments.SERVICE_TASKS})
+    register_record_types(app, assignments.RECORD_TYPES + leads.RECORD_TYPES)
+    init_engine(app, services={**assignments.SERVICE_TASKS, **leads.SERVICE_TASKS})
     check_deployed_on_start(app)
 
 
@@ -127,11 +128,21 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.assignments.views import bp as assignments_bp
     from app.auth.views import bp as auth_bp
+    from app.deals.views import bp as deals_bp
+    from app.leads.views import bp as leads_bp
     from app.processes.views import bp as processes_bp
     from app.tasks.views import bp as tasks_bp
 
-    for bp in (auth_bp, tasks_bp, assignments_bp, processes_bp, api_bp):
+    # Counterparties (Clients) and Directories: pages plus their own /api/v1 blueprints.
+    from app.counterparties.api import bp as counterparties_api_bp
+    from app.counterparties.views import bp as counterparties_bp
+    from app.directories.api import bp as directories_api_bp
+    from app.directories.views import bp as directories_bp
+
+    for bp in (auth_bp, tasks_bp, assignments_bp, processes_bp, api_bp, leads_bp, deals_bp,
+               counterparties_bp, directories_bp, counterparties_api_bp, directories_api_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens; session-authenticated API writes are checked
     # for CSRF inside the API blueprint itself.
-    csrf.exempt(api_bp)
+    for bp in (api_bp, counterparties_api_bp, directories_api_bp):
+        csrf.exempt(bp)

@@ -31,7 +31,14 @@ class Config:
     CRM_GROUP_COMMERCIAL_DIRECTOR: str = "crm-manager"
     CRM_GROUP_ADMIN: str = "crm-admin"
     CRM_GROUP_ANALYST: str = "crm-analyst"
+    # "All CRM Managers": groups whose members may view every lead and deal (comma-separated).
+    CRM_VIEW_ALL_GROUPS: str = "crm-manager"
     CRM_PAGE_SIZE: int = 20
+    # werkzeug hash method; tests use a cheap one so hundreds of logins stay fast.
+    CRM_PASSWORD_HASH_METHOD: str = "scrypt"
+    CRM_LEAD_TAKE_SLA_HOURS: int = 4
+    CRM_WORKDAY_START: int = 9
+    CRM_WORKDAY_END: int = 18
     # Run RQ jobs inline instead of publishing them (unit tests only).
     CRM_JOBS_INLINE: bool = False
     WTF_CSRF_ENABLED: bool = True

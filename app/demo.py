@@ -1,7 +1,9 @@
-"""Demo data: users, groups and a few open, completed and overdue assignments."""
+"""Demo data: users, groups, assignments (open, completed, overdue), leads and counterparties."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -11,7 +13,14 @@ from app.auth.models import User
 from app.auth.services import UserData, create_user, default_groups, ensure_groups
 from app.extensions import db
 from app.processes.services import deploy_directory, now
-from app.tasks.services import complete_task, list_tasks, TaskQuery
+from app.counterparties.registry import autofill, import_inn_registry
+from app.counterparties.services import create_counterparty
+from app.directories.services import ensure_seed
+from app.leads.services import change_status as change_lead_status
+from app.leads.services import create_lead
+from app.tasks.services import TaskQuery, complete_task, list_tasks
+
+DEMO_DIR = Path(__file__).parent / "demo_data"
 
 
 def load_demo(force: bool = False) -> bool:
@@ -29,6 +38,7 @@ def load_demo(force: bool = False) -> bool:
     m2 = create_user(UserData("manager2", "Mikhail Manager", "manager2@example.org", "demo",
                               group_ids=[cfg["CRM_GROUP_CRM_MANAGER"]], line_manager_login="director"))
     del admin
+    ensure_seed()
     moment = now()
     today = moment.date()
     tomorrow, next_week = today + timedelta(days=1), today + timedelta(days=7)
@@ -50,6 +60,57 @@ def load_demo(force: bool = False) -> bool:
     for task in page.items:
         if task.record_id == done.id:
             complete_task(task.id, m1, {"result_comment": "The stand works; updated to the latest build."})
-    del director, m2
+    _demo_leads(director, m1, m2)
     db.session.flush()
     return True
+
+
+def _demo_leads(director: User, m1: User, m2: User) -> None:
+    """A dozen leads across every status (some unassigned) and counterparties with valid INNs."""
+    ensure_seed()
+    import_inn_registry((DEMO_DIR / "inn_registry.csv").read_text(encoding="utf-8"))
+    def from_registry(inn: str) -> Any:
+        requisites = {k: v for k, v in autofill(inn).items() if k != "source"}
+        return create_counterparty(requisites, director)
+
+    romashka, vector = from_registry("7702043329"), from_registry("7809637942")
+    from_registry("6604056416")
+    specs = [
+        # name, company, contact, responsible, counterparty, amount, category, source, target status
+        ("CRM for 50 users", "Romashka LLC", ("Olga Smirnova", "+7 495 100-20-30", "olga@romashka.example"),
+         m1, romashka, "450000.00", "price", "website", "deal"),
+        ("Demo request from the site", "Vector JSC", ("Ivan Petrov", "+7 812 555-11-22", "petrov@vector.example"),
+         m1, vector, "120000.00", "demonstration", "website", "interest_expressed"),
+        ("Partnership proposal", "Severny Veter", ("Anna Sidorova", None, "anna@sever.example"),
+         m2, None, None, "partnership", "email", "not_processed"),
+        ("Licence renewal question", "Gorizont Soft", ("Pavel Orlov", "+7 499 700-00-01", None),
+         m2, None, "80000.00", "consult", "phone", "paused"),
+        ("Price list request", "Baikal Logistic", ("Maria Belova", None, "mb@baikal.example"),
+         m1, None, "35000.00", "price", "search", "disqualified"),
+        ("Spam from a bot", None, None, m2, None, None, "other", "website", "disqualified"),
+        ("Integration with 1C", "VTK LLC", ("Sergey Kuznetsov", "+7 846 200-30-40", "sk@vtk.example"),
+         m1, None, "210000.00", "consult", "referral", "not_processed"),
+        ("Training for 10 managers", "ShTsP", ("Elena Volkova", None, "volkova@shcp.example"),
+         m2, None, "60000.00", "other", "event", "interest_expressed"),
+        ("Website form: demo access", "Ural Systems", ("Dmitry Lebedev", "+7 343 300-40-50", None),
+         None, None, "300000.00", "demo-access", "website", None),
+        ("Incoming call: pricing", None, ("Natalia Kim", "+7 900 111-22-33", None),
+         None, None, None, "price", "phone", None),
+        ("Email: need a quote", "Orlov S. M.", ("Sergey Orlov", None, "orlov@example.org"),
+         None, None, "15000.00", "price", "email", None),
+        ("Referral from a partner", "Belova M. O.", ("Maria Belova", "+7 918 000-11-22", None),
+         None, None, "50000.00", "partnership", "referral", None),
+    ]
+    for name, company, contact, responsible, counterparty, amount, category, source, target in specs:
+        contacts = [{"full_name": contact[0], "phone": contact[1], "email": contact[2], "is_main": True}] if contact else []
+        lead = create_lead({"name": name, "company_name": company, "amount": amount, "request_category": category,
+                            "request_source": source, "request_type": "deal",
+                            "counterparty_id": counterparty.id if counterparty else None,
+                            "responsible": responsible.login if responsible else None}, director, contacts)
+        actor = director
+        path = {"interest_expressed": ["interest_expressed"], "paused": ["interest_expressed", "paused"],
+                "deal": ["interest_expressed", "deal"], "disqualified": ["disqualified"]}.get(target or "", [])
+        for step in path:
+            data = {"disqualification_reason": "not_target" if name.startswith("Price") else "spam"} \
+                if step == "disqualified" else {}
+            change_lead_status(lead.id, step, data, actor)

@@ -34,6 +34,7 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "CRM_DEPLOY_ON_START": "off",
         "WTF_CSRF_ENABLED": False,
         "CRM_JOBS_INLINE": True,
+        "CRM_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "REDIS_URL": os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:1/0"),
     }
     config.update(overrides)

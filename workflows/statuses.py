@@ -62,7 +62,9 @@ def parse_transition_forms(value: str) -> dict[str, str]:
             continue
         status, sep, path = part.partition(":")
         if not sep or not path.strip():
-            raise ValueError(f"{TRANSITION_FORMS_PROPERTY}: expected '<status>:<form path>', got {part.strip()!r}")
+            raise ValueError(
+                f"{TRANSITION_FORMS_PROPERTY}: expected '<status>:<form path>', got {part.strip()!r}"
+            )
         status = check_status_id(status, TRANSITION_FORMS_PROPERTY)
         if status in result:
             raise ValueError(f"{TRANSITION_FORMS_PROPERTY}: {status!r} is listed twice")

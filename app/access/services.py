@@ -67,3 +67,22 @@ def is_line_manager_of(manager: User, user_id: int | None) -> bool:
     if user_id is None:
         return False
     return get_user(user_id).line_manager_id == manager.id
+
+
+def _config_groups(key: str) -> set[str]:
+    return {g.strip() for g in str(current_app.config[key]).split(",") if g.strip()}
+
+
+def sees_all_records(user: User) -> bool:
+    """Administrators, the Commercial Director and the "All CRM Managers" role see every lead and deal."""
+    allowed = _config_groups("CRM_VIEW_ALL_GROUPS") | {current_app.config["CRM_GROUP_COMMERCIAL_DIRECTOR"]}
+    return is_admin(user) or bool(allowed & set(user.group_ids))
+
+
+def is_commercial_director(user: User) -> bool:
+    """Who may assign responsible persons and edit any lead or deal: the Commercial Director or an admin."""
+    return is_admin(user) or user.in_group(current_app.config["CRM_GROUP_COMMERCIAL_DIRECTOR"])
+
+
+def is_crm_manager(user: User) -> bool:
+    return user.in_group(current_app.config["CRM_GROUP_CRM_MANAGER"])

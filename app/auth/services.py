@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, redirect, request, url_for
+from flask import Flask, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager
 
@@ -130,7 +130,7 @@ def create_user(data: UserData) -> User:
         raise InvalidInput(fields=errors)
     user = User(login=data.login.strip().lower(), full_name=data.full_name.strip(),
                 email=(data.email or "").strip() or None, locale=data.locale, is_active_user=data.is_active)
-    user.set_password(data.password or "")
+    user.set_password(data.password or "", current_app.config["CRM_PASSWORD_HASH_METHOD"])
     if data.line_manager_login:
         user.line_manager = find_user_by_login(data.line_manager_login)
     user.groups = [db.session.get(Group, gid) for gid in (data.group_ids or [])]  # type: ignore[misc]
@@ -152,7 +152,7 @@ def update_user(user_id: int, data: UserData, expected_version: int | None) -> U
     user.locale = data.locale
     user.is_active_user = data.is_active
     if data.password:
-        user.set_password(data.password)
+        user.set_password(data.password, current_app.config["CRM_PASSWORD_HASH_METHOD"])
     user.line_manager = find_user_by_login(data.line_manager_login) if data.line_manager_login else None
     if data.group_ids is not None:
         user.groups = [db.session.get(Group, gid) for gid in data.group_ids]  # type: ignore[misc]

@@ -108,7 +108,7 @@ def list_entries(directory: str, include_inactive: bool = False) -> list[Directo
 def find_entry(directory: str, code: str) -> DirectoryEntry | None:
     """The entry (active or not) with this code, or None."""
     return db.session.scalar(sa.select(DirectoryEntry).where(DirectoryEntry.directory == directory,
-                                                            DirectoryEntry.code == code))
+                                                             DirectoryEntry.code == code))
 
 
 def get_entry(entry_id: int) -> DirectoryEntry:

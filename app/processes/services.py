@@ -7,7 +7,9 @@ version check, refresh the human-task index, flush. The caller commits. Engine e
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access.services import resolve_lane
+from app.auth.models import User
 from app.errors import Conflict, CrmError, InvalidInput, NotFound
 from app.extensions import db
 from app.processes.models import ProcessInstance, ProcessVersion
@@ -27,7 +30,14 @@ from app.tasks.models import CANCELED, COMPLETED, OPEN, HumanTask
 from workflows import clock, runtime
 from workflows.deploy import DeployCandidate, check_bpmn, scan_bpmn_dir
 from workflows.engine import Engine
-from workflows.errors import BpmnDeployError, EngineError, TaskDataInvalid, TaskNotReady
+from workflows.errors import (
+    BpmnDeployError,
+    EngineError,
+    IllegalTransition,
+    NotWaiting,
+    TaskDataInvalid,
+    TaskNotReady,
+)
 from workflows.forms import load_schema
 
 logger = logging.getLogger(__name__)
@@ -45,6 +55,23 @@ class DeployRefused(CrmError):
 
 def now() -> datetime:
     return clock.now()
+
+
+_actor: ContextVar[int | None] = ContextVar("crm_process_actor", default=None)
+
+
+@contextmanager
+def _acting(actor_id: int | None) -> Iterator[None]:
+    """Service tasks run inside the engine; this tells them who caused the step (None: the clock)."""
+    token = _actor.set(actor_id)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor_id() -> int | None:
+    return _actor.get()
 
 
 # --------------------------------------------------------------------------- engine
@@ -185,7 +212,8 @@ def start_process(process_id: str, record_type_name: str, record_id: int, data: 
     key = _ensure_loaded(version)
     moment = at or now()
     try:
-        outcome = runtime.start(_engine(), key, process_id, data, moment)
+        with _acting(started_by_id):
+            outcome = runtime.start(_engine(), key, process_id, data, moment)
     except EngineError as e:
         raise ProcessError(_("The process could not start: %(error)s", error=str(e))) from e
     instance = ProcessInstance(process_id=process_id, version_id=version.id, record_type=record_type_name,
@@ -224,8 +252,12 @@ def complete_task(task: HumanTask, data: dict[str, Any], actor_id: int, expected
         raise Conflict()
     key = _ensure_loaded(instance.process_version)
     moment = at or now()
+    # The completer's login is routing data (e.g. "take to work" makes them responsible).
+    completed_by = db.session.scalar(sa.select(User.login).where(User.id == actor_id))
     try:
-        outcome = runtime.complete_user_task(_engine(), key, instance.state, task.task_uuid, data, moment)
+        with _acting(actor_id):
+            outcome = runtime.complete_user_task(_engine(), key, instance.state, task.task_uuid, data, moment,
+                                                 routing_data={"completed_by": completed_by})
     except TaskDataInvalid as e:
         raise InvalidInput(fields=e.errors) from e
     except TaskNotReady as e:
@@ -235,6 +267,79 @@ def complete_task(task: HumanTask, data: dict[str, Any], actor_id: int, expected
     task.outcome = _outcome_label(data)
     _apply(instance, outcome, actor_id=actor_id, at=moment, completed_task=task)
     return task
+
+
+@dataclass(frozen=True)
+class StatusActions:
+    current: str
+    allowed: list[str]
+    transition_forms: dict[str, str]
+
+
+def status_actions(record_type_name: str, record_id: int) -> StatusActions | None:
+    """The status moves the record's process allows now (None: no status task is ready)."""
+    instance = find_instance_for(record_type_name, record_id)
+    if instance is None or not instance.is_running:
+        return None
+    key = _ensure_loaded(instance.process_version)
+    try:
+        task = runtime.status_task(_engine(), key, instance.state)
+    except EngineError as e:
+        raise ProcessError(str(e)) from e
+    if task is None:
+        return None
+    return StatusActions(task.status, list(task.allowed_next), dict(task.transition_forms))
+
+
+def change_record_status(record_type_name: str, record_id: int, next_status: str, data: dict[str, Any],
+                         actor_id: int | None, at: datetime | None = None) -> ProcessInstance:
+    """Move a record to `next_status` through its process's status hub (one service for every UI).
+
+    Raises Conflict (code illegal_transition) when the process does not allow the move now,
+    InvalidInput when the transition form is invalid, ProcessError when the process fails.
+    Nothing is saved on any error.
+    """
+    instance = find_instance_for(record_type_name, record_id)
+    if instance is None or not instance.is_running:
+        raise Conflict(_("The status of this record can no longer be changed."), code="illegal_transition")
+    key = _ensure_loaded(instance.process_version)
+    moment = at or now()
+    try:
+        with _acting(actor_id):
+            outcome = runtime.change_status(_engine(), key, instance.state, next_status, data, moment)
+    except IllegalTransition as e:
+        if not e.allowed:
+            message = _("The status cannot be changed now: the record is waiting for another step.")
+        else:
+            message = _("Moving from %(current)s to %(requested)s is not allowed. Allowed: %(allowed)s.",
+                        current=_(e.current or "—"), requested=_(e.requested),
+                        allowed=", ".join(_(a) for a in e.allowed))
+        raise Conflict(message, code="illegal_transition") from e
+    except TaskDataInvalid as e:
+        raise InvalidInput(fields=e.errors) from e
+    except EngineError as e:
+        raise ProcessError(_("The process could not continue: %(error)s", error=str(e))) from e
+    _apply(instance, outcome, actor_id=actor_id, at=moment, completed_task=None)
+    return instance
+
+
+def send_record_message(record_type_name: str, record_id: int, name: str, payload: dict[str, Any],
+                        actor_id: int | None, at: datetime | None = None) -> bool:
+    """Deliver a BPMN message to the record's process; False when nobody waits for it."""
+    instance = find_instance_for(record_type_name, record_id)
+    if instance is None or not instance.is_running:
+        return False
+    key = _ensure_loaded(instance.process_version)
+    moment = at or now()
+    try:
+        with _acting(actor_id):
+            outcome = runtime.send_message(_engine(), key, instance.state, name, payload, moment)
+    except NotWaiting:
+        return False
+    except EngineError as e:
+        raise ProcessError(_("The process could not continue: %(error)s", error=str(e))) from e
+    _apply(instance, outcome, actor_id=actor_id, at=moment, completed_task=None)
+    return True
 
 
 def fire_due_timers(instance_id: int, at: datetime | None = None) -> bool:
@@ -321,7 +426,9 @@ def _sync_human_tasks(instance: ProcessInstance, outcome: runtime.Outcome, actor
     for task_id, row in rows.items():
         if task_id not in ready_ids:  # vanished without a final state (e.g. a cancelled subprocess)
             row.status, row.completed_at = CANCELED, at
-    new_tasks = [t for t in outcome.ready_tasks if t.task_id not in rows]
+    # Status tasks drive the Actions widget and the kanban, never the inbox.
+    new_tasks = [t for t in outcome.ready_tasks
+                 if t.task_id not in rows and t.properties.get("crm_kind") != "status"]
     if new_tasks:
         rtype = record_type(instance.record_type)
         info = rtype.describe(instance.record_id)
@@ -335,6 +442,15 @@ def _sync_human_tasks(instance: ProcessInstance, outcome: runtime.Outcome, actor
                 form_path=ready.form, properties=dict(ready.properties), created_at=at, due_at=ready.due_at,
                 status=OPEN))
     db.session.flush()
+
+
+def reassign_lane_tasks(record_type_name: str, record_id: int, lane: str, user_id: int) -> int:
+    """Give the record's open tasks of `lane` to a new user (e.g. a new responsible person)."""
+    result = db.session.execute(sa.update(HumanTask).where(
+        HumanTask.record_type == record_type_name, HumanTask.record_id == record_id, HumanTask.lane == lane,
+        HumanTask.status == OPEN).values(assignee_id=user_id, candidate_group_id=None)
+        .execution_options(synchronize_session="fetch"))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def refresh_record_titles(record_type_name: str, record_id: int) -> None:

@@ -161,6 +161,9 @@ def claim_task(task_ref: int | str, user: User) -> HumanTask:
     db.session.refresh(task)
     _notify_record(task, user.id)
     db.session.flush()
+    if task.properties.get("crm_claim_completes") == "true":
+        # "Take to work": claiming is the whole task; completing it makes the claimer responsible.
+        processes.complete_task(task, {}, actor_id=user.id)
     return task
 
 

@@ -85,7 +85,7 @@ def complete(task_id: int) -> Any:
         db.session.rollback()
         return _render_task(services.get_task(task_id, current_user), values=dict(request.form), errors=e.fields, status=422)
     db.session.commit()
-    flash(_("Task “%(title)s” completed.", title=task.title), "success")
+    flash(_("Task “%(title)s” completed.", title=_(task.title)), "success")
     return redirect(url_for("tasks.current"))
 
 

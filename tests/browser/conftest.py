@@ -33,7 +33,7 @@ def chromium_path() -> str | None:
     configured = os.environ.get("CRM_TEST_CHROMIUM")
     if configured:
         return configured if os.access(configured, os.X_OK) else None
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or ""):
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None

@@ -221,7 +221,8 @@ def test_manager_cannot_open_a_colleagues_task(new_session: Any) -> None:
     assert row.count() == 1
     task_id = int(row.get_attribute("data-task-id"))
     response = page1.goto(f"/tasks/{task_id}")
-    assert response.status == 200 and page1.get_by_test_id("task-form").count() == 1  # the owner sees the form
+    assert response.status == 200
+    assert page1.get_by_test_id("task-form").count() == 1  # the owner sees the form
 
     page2 = new_session().login("manager2")
     response = page2.goto(f"/tasks/{task_id}")
@@ -259,9 +260,12 @@ def test_dragging_a_board_card_to_another_executor_reassigns_it(new_session: Any
     assert source.locator("h2").inner_text().startswith("Mikhail Manager")
     target = page.locator(".board .cards[data-assignee=manager1]")
     assert target.count() == 1
+
+    def is_reassign(r: Any) -> bool:
+        return bool(r.url.endswith("/reassign") and r.request.method == "POST")
+
     # board.js posts the new assignee with the CSRF header, then reloads the board on success.
-    with page.expect_navigation(), \
-            page.expect_response(lambda r: r.url.endswith("/reassign") and r.request.method == "POST") as resp:
+    with page.expect_navigation(), page.expect_response(is_reassign) as resp:
         card.drag_to(target)
     assert resp.value.status == 200
     assert resp.value.request.post_data_json == {"assignee": "manager1"}
@@ -273,9 +277,24 @@ def test_dragging_a_board_card_to_another_executor_reassigns_it(new_session: Any
     assert director.console_errors == []
 
     # The server agrees: manager1 now has the task, manager2 no longer does.
-    m1 = new_session().login("manager1")
-    assert _row_for(m1, title).count() == 1
     m2 = new_session().login("manager2")
     assert _row_for(m2, title).count() == 0
     page.goto(assignment_url)
-    assert "Maria Manager" in page.locator("main").inner_text()
+    assert _dd_after(page, "Executor") == "Maria Manager"
+
+    # ... and the new executor can finish the assignment.
+    m1 = new_session().login("manager1")
+    assert _row_for(m1, title).count() == 1
+    _open_task(m1, title)
+    m1.locator("textarea[name=result_comment]").fill("Checked after the handover.")
+    with m1.expect_navigation():
+        m1.get_by_test_id("complete").click()
+    assert path_of(m1.url) == "/tasks"
+    assert _row_for(m1, title).count() == 0
+    page.goto(assignment_url)
+    assert page.get_by_test_id("assignment-status").inner_text().strip() == "completed"
+
+
+def _dd_after(page: Any, label: str) -> str:
+    dd = page.locator("dt", has_text=label).first.locator("xpath=following-sibling::dd[1]")
+    return str(dd.inner_text()).strip()

@@ -35,6 +35,7 @@ RUNTIME_VALUES = (
     "in_progress", "in_review", "rework", "completed",  # Assignment.status
     "open", "canceled",  # HumanTask.status (and "completed")
     "accept",  # HumanTask.outcome (and "rework")
+    "not_processed", "interest_expressed", "paused", "disqualified", "deal",  # Lead.status
 )
 
 
@@ -103,7 +104,8 @@ def test_placeholders_match() -> None:
     for m in _messages(_catalog()):
         expected = _placeholders(_text(m.id)[0])
         for translated in _text(m.string):
-            if _placeholders(translated) != expected:
+            # An empty msgstr is reported by test_every_message_is_translated.
+            if translated and _placeholders(translated) != expected:
                 wrong.append((m.id, translated))
     assert not wrong, f"placeholders differ between msgid and msgstr: {wrong}"
 
@@ -124,21 +126,25 @@ def _bpmn_names() -> set[str]:
     return names
 
 
-def _schema_strings(schema: Any) -> set[str]:
-    """Titles, descriptions, enum values/names and oneOf/anyOf titles anywhere in a JSON Schema."""
+def _schema_strings(schema: Any, root: bool = True) -> set[str]:
+    """Titles, descriptions, enum values/names and oneOf/anyOf titles anywhere in a JSON Schema.
+
+    The root's description is a note for developers (macros/forms.html never renders it).
+    """
     found: set[str] = set()
     if isinstance(schema, dict):
-        for key in ("title", "description"):
+        for key in ("title",) if root else ("title", "description"):
             if isinstance(schema.get(key), str):
                 found.add(schema[key])
         for key in ("enum", "enumNames"):
             found.update(str(v) for v in schema.get(key) or [] if v is not None)
         for key, value in schema.items():
-            if key not in ("enum", "enumNames", "const", "default", "$schema", "$id", "required"):
-                found |= _schema_strings(value)
+            if key not in ("enum", "enumNames", "const", "default", "$schema", "$id", "required",
+                           "title", "description"):
+                found |= _schema_strings(value, root=False)
     elif isinstance(schema, list):
         for item in schema:
-            found |= _schema_strings(item)
+            found |= _schema_strings(item, root=False)
     return found
 
 
@@ -193,6 +199,8 @@ def test_compiled_catalog_matches_the_po(i18n_app: Flask) -> None:
         translations = get_translations()
         wrong = []
         for m in _messages(_catalog()):
+            if not all(_text(m.string)):
+                continue  # untranslated: reported by test_every_message_is_translated
             if isinstance(m.id, (tuple, list)):
                 got = translations.ngettext(m.id[0], m.id[1], 1)
                 want = _text(m.string)[0]

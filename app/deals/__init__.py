@@ -1,0 +1,1 @@
+"""Deals. Minimal for now: created from a qualified lead, listed and opened."""

@@ -1,0 +1,1 @@
+"""Leads: potential customers qualified by the `lead_qualification` process into deals."""
