@@ -71,4 +71,7 @@ def demo_command(force: bool) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.counterparties.cli import import_inn_registry_command
+
+    crm.add_command(import_inn_registry_command)
     app.cli.add_command(crm)

@@ -37,6 +37,10 @@ class Config:
     # werkzeug hash method; tests use a cheap one so hundreds of logins stay fast.
     CRM_PASSWORD_HASH_METHOD: str = "scrypt"
     CRM_LEAD_TAKE_SLA_HOURS: int = 4
+    # INN auto-fill: a DaData-compatible provider when a token is set, else the local registry.
+    CRM_DADATA_TOKEN: str = ""
+    CRM_DADATA_URL: str = "https://suggestions.dadata.ru/suggestions/api/4_1/rs/findById/party"
+    CRM_DADATA_TIMEOUT: int = 5
     CRM_WORKDAY_START: int = 9
     CRM_WORKDAY_END: int = 18
     # Run RQ jobs inline instead of publishing them (unit tests only).

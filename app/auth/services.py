@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager
 
@@ -205,12 +205,12 @@ def install_login(app: Flask, manager: LoginManager) -> None:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.is_active else None
 
-    @manager.request_loader
-    def _load_from_bearer(_req: Any) -> User | None:
+    @app.before_request
+    def _bearer_wins_over_session() -> None:
+        # Flask-Login would prefer a session cookie; a request that carries a token is that token's user.
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
-            return user_for_token(header[len("Bearer "):].strip())
-        return None
+            g._login_user = user_for_token(header[len("Bearer "):].strip()) or manager.anonymous_user()
 
     @manager.unauthorized_handler
     def _unauthorized() -> Any:

@@ -80,9 +80,8 @@ def summary(values_ms: list[float]) -> dict[str, float]:
 
 
 def sqlite_ts(dt: datetime) -> str:
-    """The text SQLAlchemy's SQLite DateTime writes (naive UTC, always with microseconds)."""
-    return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d} {dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}." \
-           f"{dt.microsecond:06d}"
+    """The text SQLAlchemy's SQLite DateTime writes: naive UTC 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    return dt.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def sqlite_path_of(url: str) -> str:
