@@ -187,6 +187,13 @@ def list_versions() -> list[ProcessVersion]:
                                    .order_by(ProcessVersion.process_id, ProcessVersion.version.desc())))
 
 
+def get_version(version_id: str) -> ProcessVersion:
+    version = db.session.get(ProcessVersion, version_id)
+    if version is None:
+        raise NotFound(_("Process version not found."))
+    return version
+
+
 def latest_version(process_id: str) -> ProcessVersion:
     version = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                                 .order_by(ProcessVersion.version.desc()).limit(1))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -47,3 +47,19 @@ def deploy() -> Any:
     else:
         flash(_("Nothing changed: every file is already deployed."), "info")
     return redirect(url_for("processes.index"))
+
+
+@bp.get("/processes/<version_id>")
+@login_required
+def version(version_id: str) -> Any:
+    _require_analyst()
+    return render_template("processes/version.html", version=services.get_version(version_id))
+
+
+@bp.get("/processes/<version_id>.bpmn")
+@login_required
+def version_xml(version_id: str) -> Any:
+    _require_analyst()
+    v = services.get_version(version_id)
+    return Response(v.xml, mimetype="application/xml",
+                    headers={"Content-Disposition": f"inline; filename={v.process_id}-v{v.version}.bpmn"})

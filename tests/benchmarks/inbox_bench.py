@@ -256,32 +256,36 @@ def seed_synthetic(db_path: Path, people: dict[str, Any], n_tasks: int, open_for
 
     day = 86400
 
+    now_epoch = int(now.replace(tzinfo=timezone.utc).timestamp())
+    props = {k[0]: props_by_name.get(k[0], default_props) for k in kinds}
+    k1 = kind_weights[0]
+    k2 = kind_weights[0] + kind_weights[1]
+    all_groups = people["groups"]
+
     def rows(lo: int, hi: int) -> Iterator[tuple[Any, ...]]:
+        # Timestamps travel as Unix seconds; SQLite formats them in C (see `ts` in the INSERT).
         r = rng.random
         choice = rng.choice
         for i in range(lo, hi):
             cat = cats_list[i]
             kr = r()
-            kind = kinds[0] if kr < kind_weights[0] else kinds[1] if kr < kind_weights[0] + kind_weights[1] \
-                else kinds[2]
-            iid = instance_ids[i % n_instances]
+            kind = kinds[0] if kr < k1 else kinds[1] if kr < k2 else kinds[2]
             rec = 100_000 + i // 3
             completed_by = completed_at = outcome = None
             if cat == 0:
-                created = now - timedelta(seconds=int(r() * 730 * day))
-                due = created + timedelta(seconds=int((1 + r() * 13) * day))
+                created = now_epoch - int(r() * 730 * day)
+                due: int | None = created + int((1 + r() * 13) * day)
                 status = "completed" if r() < 0.94 else "canceled"
                 assignee = choice(user_ids) if r() < 0.85 else None
-                group = None if assignee is not None else choice(people["groups"])
-                done = created + timedelta(seconds=int(r() * 20 * day))
-                completed_at = sqlite_ts(done)
+                group = None if assignee is not None else choice(all_groups)
+                completed_at = created + int(r() * 20 * day)
                 if status == "completed":
                     completed_by = assignee if assignee is not None else choice(user_ids)
-                    outcome = "approve" if kind[0] == "review_result" else None
+                    outcome = "approve" if kind is kinds[1] else None
             else:
                 status = "open"
-                created = now - timedelta(seconds=int(r() * 60 * day))
-                due = None if r() < 0.05 else now + timedelta(seconds=int((r() * 60 - 30) * day))
+                created = now_epoch - int(r() * 60 * day)
+                due = None if r() < 0.05 else now_epoch + int((r() * 60 - 30) * day)
                 if cat == 1:
                     assignee, group = uid_m1, None
                 elif cat == 2:
@@ -290,15 +294,16 @@ def seed_synthetic(db_path: Path, people: dict[str, Any], n_tasks: int, open_for
                     assignee, group = choice(other_users), None
                 else:
                     assignee, group = None, choice(other_groups)
-            yield (f"{SYNTHETIC_UUID_PREFIX}0000-4000-8000-{i:012x}", iid, "assignment", "assignment", rec,
+            yield (f"{SYNTHETIC_UUID_PREFIX}0000-4000-8000-{i:012x}", instance_ids[i % n_instances], rec,
                    f"ASG-{rec}", f"Synthetic assignment {rec}", kind[0], kind[1], kind[2], assignee, group,
-                   kind[3], props_by_name.get(kind[0], default_props), sqlite_ts(created),
-                   sqlite_ts(due) if due is not None else None, status, completed_by, completed_at, outcome)
+                   kind[3], props[kind[0]], created, due, status, completed_by, completed_at, outcome)
 
+    # The text SQLAlchemy's SQLite DateTime stores: naive UTC 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    ts = "strftime('%Y-%m-%d %H:%M:%S', ?, 'unixepoch') || '.000000'"
     insert = ("INSERT INTO human_tasks (task_uuid, instance_id, process_id, record_type, record_id, record_number, "
               "record_title, task_name, title, lane, assignee_id, candidate_group_id, form_path, properties, "
               "created_at, due_at, status, completed_by_id, completed_at, outcome) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              f"VALUES (?, ?, 'assignment', 'assignment', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {ts}, {ts}, ?, ?, {ts}, ?)")
     t0 = time.perf_counter()
     gen_s = 0.0
     for lo in range(0, n_tasks, batch):
@@ -413,12 +418,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_gunicorn(db_path: Path, port: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(db_path: Path, port: int, whatifs: list[str]) -> subprocess.Popen[bytes]:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{db_path}", CRM_DEPLOY_ON_START="off",
-               SECRET_KEY="bench-secret", CRM_JOBS_INLINE="1", REDIS_URL="redis://127.0.0.1:1/0")
+               SECRET_KEY="bench-secret", CRM_JOBS_INLINE="1", REDIS_URL="redis://127.0.0.1:1/0",
+               CRM_BENCH_WHATIF=",".join(whatifs))
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     log_path = OUT_DIR / "gunicorn.log"
-    cmd = [gunicorn, "-w", "1", "-b", f"127.0.0.1:{port}", "app:create_app()"]
+    target = "tests.benchmarks.inbox_bench:whatif_app()" if whatifs else "app:create_app()"
+    cmd = [gunicorn, "-w", "1", "-b", f"127.0.0.1:{port}", target]
     # --no-control-socket exists from gunicorn 24 on; 23.x has no control socket to disable.
     help_text = subprocess.run([gunicorn, "--help"], capture_output=True, text=True).stdout
     if "--no-control-socket" in help_text:
@@ -540,10 +547,93 @@ class SqlCapture:
         self.statements.append((statement, parameters, (time.perf_counter() - self._t0) * 1000))
 
 
+# ------------------------------------------------------------------------------------------ what-ifs
+
+
+def _whatif_inbox_or() -> None:
+    """app/tasks/services.py `_scope_filter("current")`: repeat `status = 'open'` inside each OR branch.
+
+    SQLite does not distribute `status = ? AND (a OR b)`; with the status term inside both branches
+    it plans a MULTI-INDEX OR over ix_human_tasks_assignee_open and ix_human_tasks_group_open
+    instead of walking every open task of every user.
+    """
+    import sqlalchemy as sa
+
+    from app.tasks import services as ts
+    from app.tasks.models import OPEN, HumanTask
+
+    original = ts._scope_filter
+
+    def _scope_filter(user: Any, scope: str) -> Any:
+        if scope == "current":
+            return sa.or_(
+                sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id == user.id),
+                sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id.is_(None),
+                        HumanTask.candidate_group_id.in_(user.group_ids)))
+        return original(user, scope)
+
+    ts._scope_filter = _scope_filter
+
+
+def _whatif_no_reload() -> None:
+    """app/api/views.py `complete_task`: build the JSON before `commit()`.
+
+    After the commit every attribute is expired, so `task_json` opens a second transaction
+    (BEGIN IMMEDIATE = the SQLite write lock) just to reload the task and its assignee.
+    """
+    from flask import jsonify
+
+    from app.api import views
+    from app.extensions import db
+
+    def complete_task(task_id: int) -> Any:
+        body = views._json_body()
+        data = body.get("data", {})
+        if not isinstance(data, dict):
+            raise views.BadRequest("`data` must be an object.", code="malformed_json")
+        version = body.get("version")
+        if version is not None and not isinstance(version, int):
+            raise views.BadRequest("`version` must be an integer.", code="malformed_json")
+        task = views.tasks.complete_task(task_id, views.current_user, data, expected_version=version)
+        payload = views.task_json(task, with_form=False)
+        db.session.commit()
+        return jsonify(payload)
+
+    WHATIF_VIEW_PATCHES["api.complete_task"] = complete_task
+
+
+WHATIF_VIEW_PATCHES: dict[str, Callable[..., Any]] = {}
+WHATIFS: dict[str, Callable[[], None]] = {"inbox-or": _whatif_inbox_or, "no-reload": _whatif_no_reload}
+
+
+def apply_whatifs(names: list[str], app: Any | None = None) -> list[str]:
+    applied = []
+    for name in [n.strip() for n in names if n.strip()]:
+        if name not in WHATIFS:
+            raise SystemExit(f"unknown --whatif {name!r}; known: {', '.join(WHATIFS)}")
+        WHATIFS[name]()
+        applied.append(name)
+    if app is not None:
+        for endpoint, fn in WHATIF_VIEW_PATCHES.items():
+            app.view_functions[endpoint] = fn
+    return applied
+
+
+def whatif_app() -> Any:
+    """Gunicorn entry point for --gunicorn with --whatif: `tests.benchmarks.inbox_bench:whatif_app()`."""
+    from app import create_app
+
+    names = os.environ.get("CRM_BENCH_WHATIF", "").split(",")
+    apply_whatifs(names)
+    application = create_app()
+    apply_whatifs([], application)
+    return application
+
+
 # ------------------------------------------------------------------------------------------ benchmarks
 
 
-def bench_inbox(driver: Any, warmup: int, samples: int, expected_total: int) -> dict[str, Any]:
+def bench_inbox(driver: Any, warmup: int, samples: int, expected_total: int, budget_s: float) -> dict[str, Any]:
     for _ in range(warmup):
         status, body = driver.get(INBOX_URL)
         assert status == 200, body
@@ -551,7 +641,11 @@ def bench_inbox(driver: Any, warmup: int, samples: int, expected_total: int) -> 
     cpu: list[float] = []
     totals: set[int] = set()
     n_items = 0
+    deadline = time.perf_counter() + budget_s
     for _ in range(samples):
+        if time.perf_counter() > deadline:
+            log(f"  time budget of {budget_s:g} s spent after {len(times)} samples")
+            break
         c0, t0 = time.process_time(), time.perf_counter()
         status, body = driver.get(INBOX_URL)
         times.append((time.perf_counter() - t0) * 1000)
@@ -561,7 +655,7 @@ def bench_inbox(driver: Any, warmup: int, samples: int, expected_total: int) -> 
         n_items = len(body["items"])
     ok = totals == {expected_total}
     result = {"latency_ms": summary(times), "total_returned": sorted(totals), "expected_total": expected_total,
-              "total_ok": ok, "items_per_page": n_items}
+              "total_ok": ok, "items_per_page": n_items, "truncated_by_budget": len(times) < samples}
     if driver.in_process:  # this process's CPU time: robust against other load on the machine
         result["cpu_ms"] = summary(cpu)
     return result
@@ -578,7 +672,8 @@ def open_real_task_ids(db_path: Path, limit: int) -> list[int]:
     return ids
 
 
-def bench_complete(driver: Any, task_ids: list[int], warmup: int, timer: EngineTimer | None) -> dict[str, Any]:
+def bench_complete(driver: Any, task_ids: list[int], warmup: int, timer: EngineTimer | None,
+                   budget_s: float) -> dict[str, Any]:
     assert len(task_ids) > warmup, "not enough real open tasks"
     for tid in task_ids[:warmup]:
         status, body = driver.post(f"/api/v1/tasks/{tid}/complete", COMPLETE_BODY)
@@ -587,13 +682,18 @@ def bench_complete(driver: Any, task_ids: list[int], warmup: int, timer: EngineT
         timer.reset()
     times: list[float] = []
     cpu: list[float] = []
+    deadline = time.perf_counter() + budget_s
     for tid in task_ids[warmup:]:
+        if time.perf_counter() > deadline:
+            log(f"  time budget of {budget_s:g} s spent after {len(times)} samples")
+            break
         c0, t0 = time.process_time(), time.perf_counter()
         status, body = driver.post(f"/api/v1/tasks/{tid}/complete", COMPLETE_BODY)
         times.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
         assert status == 200 and body["status"] == "completed", body
-    result: dict[str, Any] = {"latency_ms": summary(times)}
+    result: dict[str, Any] = {"latency_ms": summary(times), "completed": warmup + len(times),
+                              "truncated_by_budget": len(times) < len(task_ids) - warmup}
     if driver.in_process:
         result["cpu_ms"] = summary(cpu)
     if timer:
@@ -638,7 +738,8 @@ def top_functions(prof: cProfile.Profile, key: str, n: int) -> list[dict[str, An
     return rows
 
 
-def explain_and_time(db_path: Path, statements: list[tuple[str, Any, float]], repeat: int = 30) -> list[dict[str, Any]]:
+def explain_and_time(db_path: Path, statements: list[tuple[str, Any, float]], repeat: int = 30,
+                     budget_s: float = 3.0) -> list[dict[str, Any]]:
     """EXPLAIN QUERY PLAN + raw sqlite3 timing of the human_tasks SELECTs captured from one request."""
     conn = sqlite3.connect(str(db_path))
     out = []
@@ -647,8 +748,9 @@ def explain_and_time(db_path: Path, statements: list[tuple[str, Any, float]], re
             continue
         params = tuple(params) if params is not None else ()
         plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
-        times = []
-        for _ in range(repeat):
+        times: list[float] = []
+        stop = time.perf_counter() + budget_s
+        while len(times) < repeat and (not times or time.perf_counter() < stop):
             t0 = time.perf_counter()
             conn.execute(sql, params).fetchall()
             times.append((time.perf_counter() - t0) * 1000)
@@ -656,6 +758,35 @@ def explain_and_time(db_path: Path, statements: list[tuple[str, Any, float]], re
                     "raw_sqlite_ms": summary(times), "in_app_ms": round(app_ms, 3)})
     conn.close()
     return out
+
+
+def service_sql(app: Any, engine: Any, fn: Callable[[Any], Any]) -> list[tuple[str, Any, float]]:
+    """The statements `fn(manager1)` issues inside an app context (rolled back)."""
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.extensions import db
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.login == "manager1"))
+        _ = user.group_ids
+        with SqlCapture(engine) as cap:
+            fn(user)
+        db.session.rollback()
+        db.session.remove()
+    return cap.statements
+
+
+def related_plans(app: Any, engine: Any, db_path: Path) -> dict[str, Any]:
+    """Plans of the other readers of the same index: nav badge counts (every HTML page) and the board."""
+    from app.tasks import services as ts
+
+    return {
+        "count_tasks (nav_counts on every HTML page)": explain_and_time(
+            db_path, service_sql(app, engine, ts.count_tasks), repeat=10),
+        "board_tasks (assignment board)": explain_and_time(
+            db_path, service_sql(app, engine, lambda u: list(ts.board_tasks(u).values())), repeat=10),
+    }
 
 
 # ------------------------------------------------------------------------------------------ main
@@ -683,6 +814,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--analyze", action="store_true", help="run ANALYZE after seeding (the app never does)")
     p.add_argument("--reuse", action="store_true", help="reuse an existing --db seeded by this script")
     p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("--skip-related", action="store_true", help="skip plans of count_tasks/board_tasks")
+    p.add_argument("--budget-s", type=float, default=75.0,
+                   help="stop a measured phase after this many seconds (keeps a slow build under 10 min)")
+    p.add_argument("--whatif", default="", help="comma-separated in-process patches of app/ code to measure "
+                   "proposed changes (app/ files are not touched): " + ", ".join(WHATIFS))
     return p.parse_args(argv)
 
 
@@ -777,6 +913,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.extensions import db
 
+    applied = apply_whatifs(args.whatif.split(","), app)
+    results["whatif"] = {name: (WHATIFS[name].__doc__ or "").strip() for name in applied}
+    if applied:
+        log(f"what-if patches (this process only): {', '.join(applied)}")
     with app.app_context():
         app_engine = db.engine
     timer = EngineTimer()
@@ -792,6 +932,8 @@ def main(argv: list[str] | None = None) -> int:
     results["inbox_sql"] = {"statements": len(cap.statements),
                             "list": [(" ".join(s.split())[:160], round(ms, 3)) for s, _p, ms in cap.statements]}
     results["inbox_plans"] = explain_and_time(db_path, cap.statements)
+    if not args.skip_related:
+        results["related_plans"] = related_plans(app, app_engine, db_path)
 
     task_ids = open_real_task_ids(db_path, needed_real)
     if len(task_ids) < needed_real:
@@ -807,12 +949,12 @@ def main(argv: list[str] | None = None) -> int:
     # ------------------------------------------------------------------ test client
     log(f"test client: inbox x{args.samples} (expected total {expected_total:,})")
     runs: dict[str, Any] = {}
-    inbox = bench_inbox(tc, args.warmup, args.samples, expected_total)
+    inbox = bench_inbox(tc, args.warmup, args.samples, expected_total, args.budget_s)
     chunk = args.samples + complete_warmup
     log(f"test client: complete x{args.samples}")
-    comp = bench_complete(tc, task_ids[:chunk], complete_warmup, timer)
+    comp = bench_complete(tc, task_ids[:chunk], complete_warmup, timer, args.budget_s)
     task_ids = task_ids[chunk:]
-    expected_total -= chunk
+    expected_total -= comp["completed"]
     runs[tc.name] = {"inbox": inbox, "complete": comp}
 
     # ------------------------------------------------------------------ profile
@@ -845,14 +987,14 @@ def main(argv: list[str] | None = None) -> int:
             db.engine.dispose()  # no connection of ours keeps a transaction open on the file
         port = free_port()
         log(f"starting gunicorn -w 1 on 127.0.0.1:{port}")
-        proc = start_gunicorn(db_path, port)
+        proc = start_gunicorn(db_path, port, applied)
         try:
             hd = HttpDriver(port)
             hd.login("manager1")
             log(f"gunicorn: inbox x{args.samples}")
-            g_inbox = bench_inbox(hd, args.warmup, args.samples, expected_total)
+            g_inbox = bench_inbox(hd, args.warmup, args.samples, expected_total, args.budget_s)
             log(f"gunicorn: complete x{args.samples}")
-            g_comp = bench_complete(hd, task_ids[:chunk], complete_warmup, None)
+            g_comp = bench_complete(hd, task_ids[:chunk], complete_warmup, None, args.budget_s)
             task_ids = task_ids[chunk:]
             hd.close()
             runs[hd.name] = {"inbox": g_inbox, "complete": g_comp}
@@ -915,6 +1057,11 @@ def report(results: dict[str, Any]) -> None:
         print(f"    raw sqlite p50 {q['raw_sqlite_ms']['p50']:.2f} ms, in-app {q['in_app_ms']:.2f} ms; plan:")
         for line in q["plan"]:
             print(f"      {line}")
+    for label, plans in results.get("related_plans", {}).items():
+        print(f"  related: {label}")
+        for q in plans:
+            print(f"    raw p50 {q['raw_sqlite_ms']['p50']:9.2f} ms  {q['sql'][:110]}")
+            print(f"      plan: {' | '.join(q['plan'])}")
     if "profile" in results:
         for key, prof in results["profile"].items():
             print(f"\nprofile {key}: {prof['wall_s']} s under cProfile -> {prof['text']}")

@@ -165,3 +165,17 @@ def test_csrf_is_enforced_on_pages_and_session_api(users, app, db_session):
     # A bearer-token API write needs no CSRF token.
     token = client.post("/api/v1/auth/token", json={"login": "director", "password": "demo"})
     assert token.status_code == 201
+
+
+def test_process_version_page_and_xml(client, users, db_session):
+    from app.processes.services import latest_version
+
+    version = latest_version("assignment")
+    login(client, "manager1")
+    assert client.get(f"/processes/{version.id}").status_code == 403
+    login(client, "analyst")
+    page = client.get(f"/processes/{version.id}")
+    assert page.status_code == 200 and 'data-testid="diagram"' in page.get_data(as_text=True)
+    xml = client.get(f"/processes/{version.id}.bpmn")
+    assert xml.mimetype == "application/xml" and b'id="assignment"' in xml.get_data()
+    assert client.get("/processes/nope").status_code == 404
