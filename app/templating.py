@@ -8,6 +8,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
+from app.labels import label
 from app.processes.records import record_type
 
 
@@ -19,6 +20,8 @@ def install_template_helpers(app: Flask) -> None:
     @app.template_filter("d")
     def _d(value: date | None, fmt: str = "medium") -> str:
         return format_date(value, fmt) if value else "—"
+
+    app.add_template_global(label, "label")
 
     @app.template_global()
     def record_url(record_type_name: str, record_id: int) -> str:

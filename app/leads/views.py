@@ -15,6 +15,7 @@ from app.errors import CrmError, InvalidInput
 from app.extensions import db
 from app.forms import form_to_data
 from app.leads import journal, services
+from app.labels import label
 from app.leads.models import STATUSES
 from app.processes import services as processes
 from app.tasks.services import record_tasks
@@ -166,7 +167,7 @@ def change_status(record_id: int) -> Any:
     if lead.deal_id and lead.status == "deal":
         flash(_("The lead was converted to a deal."), "success")
         return redirect(url_for("deals.detail", record_id=lead.deal_id))
-    flash(_("Status changed to %(status)s.", status=_(lead.status)), "success")
+    flash(_("Status changed to %(status)s.", status=label("lead_status", lead.status)), "success")
     return redirect(url_for("leads.detail", record_id=record_id))
 
 

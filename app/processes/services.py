@@ -24,6 +24,7 @@ from app.access.services import resolve_lane
 from app.auth.models import User
 from app.errors import Conflict, CrmError, InvalidInput, NotFound
 from app.extensions import db
+from app.labels import label
 from app.processes.models import ProcessInstance, ProcessVersion
 from app.processes.records import record_type
 from app.tasks.models import CANCELED, COMPLETED, OPEN, HumanTask
@@ -318,9 +319,10 @@ def change_record_status(record_type_name: str, record_id: int, next_status: str
         if not e.allowed:
             message = _("The status cannot be changed now: the record is waiting for another step.")
         else:
+            kind = f"{record_type_name}_status"
             message = _("Moving from %(current)s to %(requested)s is not allowed. Allowed: %(allowed)s.",
-                        current=_(e.current or "—"), requested=_(e.requested),
-                        allowed=", ".join(_(a) for a in e.allowed))
+                        current=label(kind, e.current), requested=label(kind, e.requested),
+                        allowed=", ".join(label(kind, a) for a in e.allowed))
         raise Conflict(message, code="illegal_transition") from e
     except TaskDataInvalid as e:
         raise InvalidInput(fields=e.errors) from e

@@ -135,7 +135,8 @@ def test_disqualification_requires_a_reason(client, seeded, db_session):
     assert body["disqualification_comment"] == "Wrong size"
     login(client, "manager1")
     card = client.get(f"/leads/{lead.id}").get_data(as_text=True)
-    assert "Not target" in card or "not_target" in card
+    reason = card.split('data-testid="disqualification-reason"')[1].split("</dd>")[0]
+    assert "Not a target client" in reason and "Wrong size" in reason
 
 
 def test_card_action_and_history(client, seeded, db_session):
