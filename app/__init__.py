@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from app.config import Config
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -124,7 +125,16 @@ def _init_rq(app: Flask) -> None:
     }
 
 
+class _Int32Converter(IntegerConverter):
+    """Ids in URLs fit a 32-bit column: a longer number is a 404, not a database overflow error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = _Int32Converter
     from app.api.views import bp as api_bp
     from app.assignments.views import bp as assignments_bp
     from app.auth.views import bp as auth_bp

@@ -113,7 +113,7 @@ class LeadFilter:
             like = [Lead.search_text.contains(needle, autoescape=True)]
             if len(digits) >= 5:
                 like.append(Lead.search_text.contains(digits, autoescape=True))
-            if needle.isdigit():
+            if needle.isdigit() and len(needle) <= 9:  # a lead number; longer digit runs are phones
                 like.append(Lead.number == int(needle))
             where.append(sa.or_(*like))
         return where

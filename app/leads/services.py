@@ -115,7 +115,7 @@ def _clean(data: Mapping[str, Any], errors: dict[str, str], partial: bool) -> di
         else:
             try:
                 values["users_count"] = int(str(raw))
-                if values["users_count"] < 0:
+                if not 0 <= values["users_count"] < 2**31:
                     raise ValueError
             except ValueError:
                 errors["users_count"] = _("Enter a whole number of 0 or more.")
@@ -127,7 +127,10 @@ def _clean(data: Mapping[str, Any], errors: dict[str, str], partial: bool) -> di
             values["counterparty_id"] = None
         else:
             try:
-                values["counterparty_id"] = counterparties.get_counterparty(int(str(raw))).id
+                counterparty_id = int(str(raw))
+                if not 0 < counterparty_id < 2**31:
+                    raise ValueError(raw)
+                values["counterparty_id"] = counterparties.get_counterparty(counterparty_id).id
             except (ValueError, NotFound):
                 errors["counterparty_id"] = _("Choose an existing counterparty.")
     if "responsible" in data:

@@ -174,7 +174,7 @@ def change_status(record_id: int) -> Any:
 @bp.post("/leads/status")
 @login_required
 def change_status_many() -> Any:
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) <= 9]
     if not ids:
         flash(_("Select at least one lead."), "error")
         return redirect(request.referrer or url_for("leads.index"))

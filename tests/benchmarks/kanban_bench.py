@@ -340,6 +340,38 @@ class SqlTimer:
             self.capture.append((statement, parameters, ms))
 
 
+class PhaseTimer:
+    """Times `journal.kanban` (queries + fetch + ORM) and `render_template` inside the kanban view.
+
+    Wraps module attributes of app.leads.journal / app.leads.views in this process only (app/ is not modified).
+    """
+
+    def __init__(self) -> None:
+        from app.leads import journal, views
+
+        self.kanban: list[float] = []
+        self.render: list[float] = []
+
+        def wrap(owner: Any, attr: str, sink: list[float]) -> None:
+            original = getattr(owner, attr)
+
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    sink.append((time.perf_counter() - t0) * 1000)
+
+            setattr(owner, attr, timed)
+
+        wrap(journal, "kanban", self.kanban)
+        wrap(views, "render_template", self.render)
+
+    def reset(self) -> None:
+        self.kanban.clear()
+        self.render.clear()
+
+
 def login_client(app: Any, login: str) -> Any:
     client = app.test_client()
     r = client.post("/login", data={"login": login, "password": "demo"})
@@ -347,7 +379,7 @@ def login_client(app: Any, login: str) -> Any:
     return client
 
 
-def bench_board(client: Any, timer: SqlTimer, warmup: int, samples: int, expected: dict[str, tuple[int, Decimal]],
+def bench_board(client: Any, timer: SqlTimer, phases: PhaseTimer, warmup: int, samples: int, expected: dict[str, tuple[int, Decimal]],
                 budget_s: float) -> dict[str, Any]:
     problems: list[str] = []
     for _ in range(warmup):
@@ -361,6 +393,7 @@ def bench_board(client: Any, timer: SqlTimer, warmup: int, samples: int, expecte
     sql: list[float] = []
     statements: set[int] = set()
     sizes: set[int] = set()
+    phases.reset()
     deadline = time.perf_counter() + budget_s
     for _ in range(samples):
         if time.perf_counter() > deadline:
@@ -379,6 +412,7 @@ def bench_board(client: Any, timer: SqlTimer, warmup: int, samples: int, expecte
     last = check_board(body.decode(), expected)
     return {"latency_ms": summary(wall), "cpu_ms": summary(cpu), "sql_ms": summary(sql),
             "non_sql_ms": summary([w - s for w, s in zip(wall, sql)]),
+            "kanban_data_ms": summary(phases.kanban), "render_ms": summary(phases.render),
             "sql_statements": sorted(statements), "html_bytes": sorted(sizes),
             "expected": {s: [c, str(a)] for s, (c, a) in expected.items()},
             "problems": sorted(set(problems + last)), "ok": not problems and not last,
@@ -559,6 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     with app.app_context():
         engine = db.engine
     timer = SqlTimer(engine)
+    phases = PhaseTimer()
     runs: dict[str, Any] = {}
     for login in ("director", "manager1"):
         client = login_client(app, login)
@@ -566,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
         statements = capture_request(client, timer)
         log(f"{login}: GET {KANBAN_URL} x{args.samples} (warm-up {args.warmup}; "
             f"visible {sum(c for c, _a in expected[login].values()):,})")
-        run = bench_board(client, timer, args.warmup, args.samples, expected[login], args.budget_s)
+        run = bench_board(client, timer, phases, args.warmup, args.samples, expected[login], args.budget_s)
         run["sql"] = [(one_line(s)[:200], round(ms, 3)) for s, _p, ms in statements]
         run["sql_groups"] = group_statements(statements)
         run["queries"] = explain_and_time(db_path, statements, args.repeat)
@@ -611,7 +646,8 @@ def report(results: dict[str, Any]) -> None:
         check = "board OK" if run["ok"] else "BOARD WRONG: " + "; ".join(run["problems"][:3])
         print(f"{login:<10} {'GET /leads/kanban':<16} {lat['n']:>4} {lat['p50']:>8.2f} {lat['p95']:>8.2f} "
               f"{lat['p99']:>8.2f} {lat['max']:>8.2f}  p95<={TARGET_P95_MS:g} {verdict}; {check}")
-        for key, label in (("sql_ms", "  SQL execute"), ("non_sql_ms", "  rest (py+tpl)"), ("cpu_ms", "  CPU")):
+        for key, label in (("cpu_ms", "  CPU (process)"), ("kanban_data_ms", "  journal.kanban"),
+                           ("render_ms", "  render_template"), ("sql_ms", "  SQL execute()")):
             s = run[key]
             print(f"{'':<10} {label:<16} {s['n']:>4} {s['p50']:>8.2f} {s['p95']:>8.2f} {s['p99']:>8.2f} "
                   f"{s['max']:>8.2f}")

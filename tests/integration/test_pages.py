@@ -179,3 +179,9 @@ def test_process_version_page_and_xml(client, users, db_session):
     xml = client.get(f"/processes/{version.id}.bpmn")
     assert xml.mimetype == "application/xml" and b'id="assignment"' in xml.get_data()
     assert client.get("/processes/nope").status_code == 404
+
+
+def test_huge_ids_are_404_not_500(client, users):
+    login(client, "manager1")
+    for url in ("/tasks/99999999999999", "/leads/99999999999999", "/assignments/99999999999999"):
+        assert client.get(url).status_code == 404
