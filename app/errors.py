@@ -17,11 +17,20 @@ class CrmError(Exception):
     default_message: Any = _l("The request could not be processed.")
 
     def __init__(self, message: Any = None, *, code: str | None = None, fields: dict[str, str] | None = None):
-        self.message = str(message if message is not None else self.default_message)
+        # Kept lazy: translating needs the user's locale, which may need the database, and the
+        # error may be raised while the session is unusable (a failed flush).
+        self._message = message if message is not None else self.default_message
         if code:
             self.code = code
         self.fields = fields or {}
-        super().__init__(self.message)
+        super().__init__(self._message)
+
+    @property
+    def message(self) -> str:
+        return str(self._message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class BadRequest(CrmError):
@@ -71,6 +80,10 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
 
 
 def _respond(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response | tuple[Any, int]:
+    # The unit of work failed: discard it before rendering (the page itself reads the database).
+    from app.extensions import db  # noqa: errors is imported by extensions' users; keep it cycle-free
+
+    db.session.rollback()
     if wants_json():
         return jsonify(error_body(code, message, fields)), status
     return render_template("error.html", status=status, code=code, message=message, fields=fields or {}), status

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,24 @@ def api_token(client: FlaskClient, user_login: str, password: str = "demo") -> d
     response = client.post("/api/v1/auth/token", json={"login": user_login, "password": password})
     assert response.status_code == 201, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own: a SQLite file, or a new database on DATABASE_URL's PostgreSQL."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgresql", "postgres:")):
+        yield f"sqlite:///{tmp_path / 'crm.sqlite'}"
+        return
+    url = sa.make_url(base.replace("postgres://", "postgresql+psycopg://", 1)
+                      .replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"crm_workers_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

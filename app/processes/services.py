@@ -411,6 +411,7 @@ def _apply(instance: ProcessInstance, outcome: runtime.Outcome, actor_id: int | 
     try:
         db.session.flush()
     except StaleDataError as e:
+        db.session.rollback()  # someone else saved this instance first; this unit of work is void
         raise Conflict() from e
     _sync_human_tasks(instance, outcome, actor_id, at, completed_task)
 

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from redis import Redis
 from rq import Worker
@@ -43,27 +40,6 @@ def redis_conn(redis_url: str) -> Iterator[Redis]:
     yield conn
     conn.flushdb()
     conn.close()
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A database of this test's own: a SQLite file, or a new database on DATABASE_URL's PostgreSQL."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgresql", "postgres:")):
-        yield f"sqlite:///{tmp_path / 'crm.sqlite'}"
-        return
-    url = sa.make_url(base.replace("postgres://", "postgresql+psycopg://", 1)
-                      .replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"crm_workers_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def app_config(database_url: str, redis_url: str | None) -> dict[str, Any]:
