@@ -30,6 +30,8 @@ class Lead(Base):
     __table_args__ = (
         sa.Index("ix_leads_status_created", "status", "created_at"),
         sa.Index("ix_leads_responsible_status", "responsible_id", "status"),
+        # Covers the kanban totals (count + sum per status) and the columns visible_filter reads.
+        sa.Index("ix_leads_status_totals", "status", "responsible_id", "created_by_id", "amount"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(sa.Integer, unique=True)

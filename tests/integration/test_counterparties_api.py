@@ -75,6 +75,7 @@ def test_error_statuses(client, users):
 
 def test_user_in_no_crm_group_gets_403_on_create(client, users):
     make_user(login="outsider")
+    db.session.commit()  # the 403 below rolls back the request's unit of work
     h = api_token(client, "outsider")
     before = _count()
     response = _post(client, h)
