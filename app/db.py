@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,7 +64,7 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
 
 
-def next_number(session: Session, name: str) -> int:
+def next_number(session: Session | scoped_session[Any], name: str) -> int:
     """Return the next value of counter `name`; safe under concurrency on SQLite and PostgreSQL.
 
     The UPDATE ... RETURNING takes the row lock (PostgreSQL) or the write lock (SQLite), so two

@@ -34,7 +34,8 @@ def install_template_helpers(app: Flask) -> None:
         for k, v in changes.items():
             if v is None:
                 args.pop(k, None)
-        return url_for(request.endpoint or "tasks.current", **(request.view_args or {}), **args)
+        values: dict[str, Any] = {**(request.view_args or {}), **args}
+        return url_for(request.endpoint or "tasks.current", **values)
 
     @app.context_processor
     def _nav() -> dict[str, Any]:

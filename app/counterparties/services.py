@@ -25,7 +25,7 @@ from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SORTS = {
+SORTS: dict[str, tuple[Any, ...]] = {
     "name": (Counterparty.full_name.asc(), Counterparty.id.asc()),
     "-name": (Counterparty.full_name.desc(), Counterparty.id.desc()),
     "created": (Counterparty.created_at.asc(), Counterparty.id.asc()),

@@ -7,7 +7,7 @@ invisible lead), PermissionDenied, InvalidInput, Conflict.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -175,8 +175,8 @@ def _parse_datetime(raw: Any, errors: dict[str, str], field: str) -> datetime | 
 
 
 def _clean_contact(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    values = {k: (str(data.get(k) or "").strip() or None) for k in ("full_name", "position", "department",
-                                                                    "phone", "email")}
+    values: dict[str, Any] = {k: (str(data.get(k) or "").strip() or None)
+                              for k in ("full_name", "position", "department", "phone", "email")}
     if not values["full_name"]:
         errors["full_name"] = _("This field is required.")
     if values["email"] and not EMAIL_RE.match(values["email"]):
@@ -196,7 +196,7 @@ def _take_sla_at(at: datetime) -> datetime:
     return calendar.add_working_hours(at, cfg["CRM_LEAD_TAKE_SLA_HOURS"])
 
 
-def create_lead(data: Mapping[str, Any], actor: User | None, contacts: list[Mapping[str, Any]] | None = None,
+def create_lead(data: Mapping[str, Any], actor: User | None, contacts: Sequence[Mapping[str, Any]] | None = None,
                 at: datetime | None = None) -> Lead:
     """Create a lead with its contacts and start `lead_qualification` in the same transaction.
 
