@@ -99,3 +99,19 @@ def configure_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class ContactColumns:
+    """The contact-person fields that leads and deals carry (the deal copies the lead's)."""
+
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[str | None] = mapped_column(sa.String(200))
+    department: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(50))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    is_main: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+    CONTACT_FIELDS = ("full_name", "position", "department", "phone", "email", "is_main")
+
+    def contact_values(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.CONTACT_FIELDS}

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -10,7 +9,8 @@ from flask_login import current_user
 from app.assignments import services as assignments
 from app.auth import services as auth
 from app.errors import BadRequest, NotAuthenticated
-from app.extensions import csrf, db
+from app.api import authenticate_request, iso, json_body
+from app.extensions import db
 from app.leads import journal as lead_journal
 from app.leads import services as leads
 from app.processes import services as processes
@@ -24,24 +24,8 @@ PUBLIC_ENDPOINTS = {"api.issue_token"}
 
 @bp.before_request
 def _authenticate() -> None:
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return
-    if not current_user.is_authenticated:
-        raise NotAuthenticated()
-    # Browser sessions must prove the write came from our pages; bearer tokens cannot be forged by a site.
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get("Authorization"):
-        csrf.protect()
-
-
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest(_("The request body must be a JSON object."), code="malformed_json")
-    return body
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        authenticate_request()
 
 
 def task_json(t: HumanTask, with_form: bool = True) -> dict[str, Any]:
@@ -49,7 +33,7 @@ def task_json(t: HumanTask, with_form: bool = True) -> dict[str, Any]:
         "id": t.id, "uuid": t.task_uuid, "title": t.title, "name": t.task_name, "status": t.status,
         "assignee": t.assignee.login if t.assignee else None,
         "candidate_groups": [t.candidate_group_id] if t.candidate_group_id else [],
-        "due_at": _iso(t.due_at), "created_at": _iso(t.created_at), "completed_at": _iso(t.completed_at),
+        "due_at": iso(t.due_at), "created_at": iso(t.created_at), "completed_at": iso(t.completed_at),
         "completed_by": t.completed_by.login if t.completed_by else None, "outcome": t.outcome,
         "process": t.process_id, "record_type": t.record_type, "record_id": t.record_id,
         "record_number": t.record_number, "record_title": t.record_title, "lane": t.lane,
@@ -59,7 +43,7 @@ def task_json(t: HumanTask, with_form: bool = True) -> dict[str, Any]:
 
 @bp.post("/auth/token")
 def issue_token() -> Any:
-    body = _json_body()
+    body = json_body()
     login, password = body.get("login"), body.get("password")
     if not isinstance(login, str) or not isinstance(password, str):
         raise BadRequest(_("Give login and password."), code="malformed_json")
@@ -106,7 +90,7 @@ def claim_task(task_id: int) -> Any:
 
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int) -> Any:
-    body = _json_body()
+    body = json_body()
     data = body.get("data", {})
     if not isinstance(data, dict):
         raise BadRequest(_("`data` must be an object."), code="malformed_json")
@@ -120,7 +104,7 @@ def complete_task(task_id: int) -> Any:
 
 @bp.post("/tasks/<int:task_id>/reassign")
 def reassign_task(task_id: int) -> Any:
-    task = tasks.reassign_task(task_id, str(_json_body().get("assignee", "")), current_user)
+    task = tasks.reassign_task(task_id, str(json_body().get("assignee", "")), current_user)
     db.session.commit()
     return jsonify(task_json(task, with_form=False))
 
@@ -130,12 +114,12 @@ def assignment_json(a: Any) -> dict[str, Any]:
             "author": a.author.login, "executor": a.executor.login if a.executor else None,
             "executor_group": a.executor_group_id, "reviewer": a.reviewer.login if a.reviewer else None,
             "due_date": a.due_date.isoformat(), "status": a.status, "result_comment": a.result_comment,
-            "review_comment": a.review_comment, "created_at": _iso(a.created_at)}
+            "review_comment": a.review_comment, "created_at": iso(a.created_at)}
 
 
 @bp.post("/assignments")
 def create_assignment() -> Any:
-    body = _json_body()
+    body = json_body()
     assignment = assignments.create_assignment(current_user, assignments.AssignmentData.from_mapping(body))
     db.session.commit()
     return jsonify(assignment_json(assignment)), 201
@@ -159,7 +143,7 @@ def list_processes() -> Any:
     versions = processes.list_versions()
     counts = processes.count_instances_by_version()
     return jsonify({"items": [{"id": v.id, "process_id": v.process_id, "version": v.version, "name": v.name,
-                               "file_name": v.file_name, "deployed_at": _iso(v.deployed_at),
+                               "file_name": v.file_name, "deployed_at": iso(v.deployed_at),
                                "instances": counts.get(v.id, 0)} for v in versions], "total": len(versions)})
 
 
@@ -181,10 +165,10 @@ def lead_json(lead: Any) -> dict[str, Any]:
         "description": lead.description, "site_email": lead.site_email, "site_page": lead.site_page,
         "utm_source": lead.utm_source, "utm_medium": lead.utm_medium, "utm_campaign": lead.utm_campaign,
         "utm_content": lead.utm_content, "utm_term": lead.utm_term, "ga_client_id": lead.ga_client_id,
-        "ym_client_id": lead.ym_client_id, "received_at": _iso(lead.received_at),
+        "ym_client_id": lead.ym_client_id, "received_at": iso(lead.received_at),
         "disqualification_reason": lead.disqualification_reason,
         "disqualification_comment": lead.disqualification_comment, "deal_id": lead.deal_id,
-        "processing_started_at": _iso(lead.processing_started_at), "created_at": _iso(lead.created_at),
+        "processing_started_at": iso(lead.processing_started_at), "created_at": iso(lead.created_at),
         "version": lead.version,
         "contacts": [{"id": c.id, "full_name": c.full_name, "position": c.position, "department": c.department,
                       "phone": c.phone, "email": c.email, "is_main": c.is_main} for c in lead.contacts],
@@ -200,7 +184,7 @@ def list_leads() -> Any:
 
 @bp.post("/leads")
 def create_lead() -> Any:
-    body = _json_body()
+    body = json_body()
     contacts = body.pop("contacts", None) or []
     if not isinstance(contacts, list) or not all(isinstance(c, dict) for c in contacts):
         raise BadRequest(_("`contacts` must be a list of objects."), code="malformed_json")
@@ -216,7 +200,7 @@ def get_lead(lead_id: int) -> Any:
 
 @bp.patch("/leads/<int:lead_id>")
 def update_lead(lead_id: int) -> Any:
-    body = _json_body()
+    body = json_body()
     version = body.get("version")
     if version is not None and not isinstance(version, int):
         raise BadRequest(_("`version` must be an integer."), code="malformed_json")
@@ -236,7 +220,7 @@ def lead_actions(lead_id: int) -> Any:
 
 @bp.post("/leads/<int:lead_id>/status")
 def change_lead_status(lead_id: int) -> Any:
-    body = _json_body()
+    body = json_body()
     status = body.get("status")
     if not isinstance(status, str):
         raise BadRequest(_("Give the new `status`."), code="malformed_json")

@@ -5,7 +5,6 @@ checked for CSRF here, bearer-token writes are not (a site cannot forge the head
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -14,29 +13,14 @@ from flask_login import current_user
 
 from app.counterparties import services
 from app.counterparties.models import FIELDS
-from app.errors import BadRequest, NotAuthenticated, NotFound
-from app.extensions import csrf, db
+from app.errors import BadRequest, NotFound
+from app.api import authenticate_request, iso, json_body
+from app.extensions import db
 
 bp = Blueprint("counterparties_api", __name__, url_prefix="/api/v1")
 
 
-@bp.before_request
-def _authenticate() -> None:
-    if not current_user.is_authenticated:
-        raise NotAuthenticated()
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get("Authorization"):
-        csrf.protect()
-
-
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest(_("The request body must be a JSON object."), code="malformed_json")
-    return body
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+bp.before_request(authenticate_request)
 
 
 def contact_json(p: Any) -> dict[str, Any]:
@@ -46,7 +30,7 @@ def contact_json(p: Any) -> dict[str, Any]:
 
 def counterparty_json(c: Any, with_contacts: bool = True) -> dict[str, Any]:
     body: dict[str, Any] = {"id": c.id, **{f: getattr(c, f) for f in FIELDS}, "display_name": c.display_name,
-                            "version": c.version, "created_at": _iso(c.created_at), "updated_at": _iso(c.updated_at),
+                            "version": c.version, "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
                             "created_by": c.created_by.login if c.created_by else None}
     if with_contacts:
         body["contacts"] = [contact_json(p) for p in c.contacts]
@@ -65,7 +49,7 @@ def list_counterparties() -> Any:
 
 @bp.post("/counterparties")
 def create_counterparty() -> Any:
-    counterparty = services.create_counterparty(_json_body(), current_user)
+    counterparty = services.create_counterparty(json_body(), current_user)
     db.session.commit()
     return jsonify(counterparty_json(counterparty)), 201
 
@@ -77,7 +61,7 @@ def get_counterparty(counterparty_id: int) -> Any:
 
 @bp.patch("/counterparties/<int:counterparty_id>")
 def update_counterparty(counterparty_id: int) -> Any:
-    body = _json_body()
+    body = json_body()
     version = body.pop("version", None)
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         raise BadRequest(_("`version` must be an integer."), code="malformed_json")
@@ -88,7 +72,7 @@ def update_counterparty(counterparty_id: int) -> Any:
 
 @bp.post("/counterparties/autofill")
 def autofill() -> Any:
-    inn = _json_body().get("inn")
+    inn = json_body().get("inn")
     if not isinstance(inn, str):
         raise BadRequest(_("Give the INN as a string."), code="malformed_json")
     return jsonify(services.autofill(inn))
@@ -96,7 +80,7 @@ def autofill() -> Any:
 
 @bp.post("/counterparties/<int:counterparty_id>/contacts")
 def add_contact(counterparty_id: int) -> Any:
-    contact = services.add_contact(counterparty_id, _json_body(), current_user)
+    contact = services.add_contact(counterparty_id, json_body(), current_user)
     db.session.commit()
     return jsonify(contact_json(contact)), 201
 
@@ -111,7 +95,7 @@ def _contact_of(counterparty_id: int, contact_id: int) -> Any:
 @bp.patch("/counterparties/<int:counterparty_id>/contacts/<int:contact_id>")
 def update_contact(counterparty_id: int, contact_id: int) -> Any:
     _contact_of(counterparty_id, contact_id)
-    contact = services.update_contact(contact_id, _json_body(), current_user)
+    contact = services.update_contact(contact_id, json_body(), current_user)
     db.session.commit()
     return jsonify(contact_json(contact))
 

@@ -5,10 +5,8 @@ NotFound, PermissionDenied, Conflict (stale version). Auto-fill by INN lives in 
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +21,7 @@ from app.counterparties.models import FIELDS, KINDS, TYPES, ContactPerson, Count
 from app.counterparties.registry import autofill  # noqa: F401  (re-exported: the services API)
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.pagination import Page
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -196,20 +195,8 @@ def find_counterparty_by_inn(inn: str) -> Counterparty | None:
     return db.session.scalar(sa.select(Counterparty).where(Counterparty.inn == requisites.compact(inn)))
 
 
-@dataclass
-class CounterpartyPage:
-    items: list[Counterparty]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-
 def list_counterparties(q: str | None = None, type_filter: str | None = None, page: int = 1, per_page: int = 20,
-                        sort: str = "name") -> CounterpartyPage:
+                        sort: str = "name") -> Page[Counterparty]:
     """Search by name (case-insensitive, any alphabet) or INN prefix, filter by type, sort and paginate.
 
     `type_filter` None or "all" lists every type. Raises InvalidInput for an unknown type or sort.
@@ -232,7 +219,7 @@ def list_counterparties(q: str | None = None, type_filter: str | None = None, pa
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Counterparty).where(*where)) or 0
     items = list(db.session.scalars(sa.select(Counterparty).where(*where).order_by(*SORTS[sort])
                                     .limit(per_page).offset((page - 1) * per_page)))
-    return CounterpartyPage(items=items, total=total, page=page, per_page=per_page)
+    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 # ---------------------------------------------------------------- contact persons

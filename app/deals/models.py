@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.counterparties.models import Counterparty
-from app.db import Base, utcnow
+from app.db import Base, ContactColumns, utcnow
 
 STATUSES = ("not_processed", "initial_contact", "needs_assessment", "presentation", "proposal_preparation",
             "prototype", "decision_making", "completed", "paused", "rejected", "dropped_out", "historical")
@@ -52,13 +52,7 @@ class Deal(Base):
         return self.company_name or ""
 
 
-class DealContact(Base):
+class DealContact(ContactColumns, Base):
     __tablename__ = "deal_contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="CASCADE"), index=True)
-    full_name: Mapped[str] = mapped_column(sa.String(200))
-    position: Mapped[str | None] = mapped_column(sa.String(200))
-    department: Mapped[str | None] = mapped_column(sa.String(200))
-    phone: Mapped[str | None] = mapped_column(sa.String(50))
-    email: Mapped[str | None] = mapped_column(sa.String(254))
-    is_main: Mapped[bool] = mapped_column(sa.Boolean, default=False)

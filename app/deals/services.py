@@ -26,8 +26,7 @@ def create_deal_from_lead(lead: "Lead", actor_id: int | None) -> Deal:
                 request_category=lead.request_category, request_source=lead.request_source,
                 description=lead.description or "", lead_id=lead.id, created_at=processes.now())
     for c in lead.contacts:
-        deal.contacts.append(DealContact(full_name=c.full_name, position=c.position, department=c.department,
-                                         phone=c.phone, email=c.email, is_main=c.is_main))
+        deal.contacts.append(DealContact(**c.contact_values()))
     db.session.add(deal)
     db.session.flush()
     return deal

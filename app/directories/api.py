@@ -5,19 +5,14 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask_babel import get_locale
-from flask_login import current_user
 
 from app.directories import services
-from app.errors import NotAuthenticated
+from app.api import authenticate_request
 
 bp = Blueprint("directories_api", __name__, url_prefix="/api/v1")
 
 
-@bp.before_request
-def _authenticate() -> None:
-    # Read-only blueprint: no writes, so no CSRF check is needed here.
-    if not current_user.is_authenticated:
-        raise NotAuthenticated()
+bp.before_request(authenticate_request)
 
 
 def entry_json(entry: Any, locale: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.leads.models import STATUSES, Lead
 from app.leads.services import visible_filter
+from app.pagination import Page
 
 SORTS = {
     "number": (Lead.number.asc(),), "-number": (Lead.number.desc(),),
@@ -119,28 +120,16 @@ class LeadFilter:
         return where
 
 
-@dataclass
-class LeadPage:
-    items: list[Lead]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def _options() -> tuple[Any, ...]:
     return (selectinload(Lead.responsible), selectinload(Lead.counterparty), selectinload(Lead.contacts))
 
 
-def list_leads(user: User, flt: LeadFilter) -> LeadPage:
+def list_leads(user: User, flt: LeadFilter) -> Page[Lead]:
     where = flt.conditions(user)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Lead).where(*where)) or 0
     items = list(db.session.scalars(sa.select(Lead).where(*where).options(*_options()).order_by(*SORTS[flt.sort])
                                     .limit(flt.per_page).offset((flt.page - 1) * flt.per_page)))
-    return LeadPage(items, total, flt.page, flt.per_page)
+    return Page(items, total, flt.page, flt.per_page)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.counterparties.models import Counterparty
-from app.db import Base, utcnow
+from app.db import Base, ContactColumns, utcnow
 from app.deals.models import Deal
 
 STATUSES = ("not_processed", "interest_expressed", "paused", "disqualified", "deal")
@@ -104,13 +104,7 @@ class Lead(Base):
         self.search_text = " ".join(p for p in parts if p).lower()
 
 
-class LeadContact(Base):
+class LeadContact(ContactColumns, Base):
     __tablename__ = "lead_contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"), index=True)
-    full_name: Mapped[str] = mapped_column(sa.String(200))
-    position: Mapped[str | None] = mapped_column(sa.String(200))
-    department: Mapped[str | None] = mapped_column(sa.String(200))
-    phone: Mapped[str | None] = mapped_column(sa.String(50))
-    email: Mapped[str | None] = mapped_column(sa.String(254))
-    is_main: Mapped[bool] = mapped_column(sa.Boolean, default=False)

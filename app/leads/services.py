@@ -524,9 +524,7 @@ def create_counterparty_for_lead(lead_id: int, data: Mapping[str, Any], actor: U
         raise Conflict(_("A closed lead cannot be edited."), code="record_closed")
     counterparty = counterparties.create_counterparty(data, actor)
     for contact in lead.contacts:
-        counterparties.add_contact(counterparty.id, {
-            "full_name": contact.full_name, "position": contact.position, "department": contact.department,
-            "phone": contact.phone, "email": contact.email, "is_main": contact.is_main}, actor)
+        counterparties.add_contact(counterparty.id, contact.contact_values(), actor)
     history.record_change(RECORD_TYPE, lead.id, "counterparty", _cp_name(lead.counterparty_id),
                           counterparty.display_name, actor.id)
     lead.counterparty_id = counterparty.id

@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.auth.services import find_user_by_login, subordinate_ids
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.pagination import Page, clamp
 from app.processes import services as processes
 from app.processes.models import ProcessInstance
 from app.processes.records import record_type
@@ -31,19 +32,6 @@ SORTS = {
     "-created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
     "-completed": (HumanTask.completed_at.desc(), HumanTask.id.desc()),
 }
-MAX_PER_PAGE = 100
-
-
-@dataclass
-class Page:
-    items: list[HumanTask]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass
@@ -68,12 +56,11 @@ def _scope_filter(user: User, scope: str) -> Any:
     raise InvalidInput(fields={"scope": _("Unknown scope %(scope)s.", scope=scope)})
 
 
-def list_tasks(user: User, query: TaskQuery, at: datetime | None = None) -> Page:
+def list_tasks(user: User, query: TaskQuery, at: datetime | None = None) -> Page[HumanTask]:
     """One page of the user's tasks in a scope, with the total count."""
     if query.sort not in SORTS:
         raise InvalidInput(fields={"sort": _("Unknown sort order.")})
-    per_page = max(1, min(query.per_page, MAX_PER_PAGE))
-    page = max(1, query.page)
+    page, per_page = clamp(query.page, query.per_page)
     where = [_scope_filter(user, query.scope)]
     if query.process:
         where.append(HumanTask.process_id == query.process)

@@ -13,7 +13,11 @@
    token), and optionally over real HTTP against `gunicorn -w 1` (--gunicorn).
 3. Prints a table and writes JSON (and cProfile dumps with --profile) to tests/benchmarks/out/.
 
-Not a test: pytest never collects this file (the name does not match test_*.py / *_test.py). Targets from the design: inbox p95 <= 30 ms, complete p50 <= 10 ms (SQLite).
+Not a test: pytest never collects this file (the name does not match test_*.py / *_test.py).
+Targets from the design: inbox p95 <= 30 ms, complete p50 <= 10 ms (SQLite).
+
+What-ifs (--whatif a,b): in-process monkeypatches that measure a proposed app/ change without
+editing app/ (also applied inside gunicorn via `tests.benchmarks.inbox_bench:whatif_app()`).
 """
 from __future__ import annotations
 
@@ -576,34 +580,87 @@ def _whatif_inbox_or() -> None:
 
 
 def _whatif_no_reload() -> None:
-    """app/api/views.py `complete_task`: build the JSON before `commit()`.
+    """app/api/views.py `complete_task`: no reload after `commit()`.
 
     After the commit every attribute is expired, so `task_json` opens a second transaction
-    (BEGIN IMMEDIATE = the SQLite write lock) just to reload the task and its assignee.
+    (BEGIN IMMEDIATE = the SQLite write lock) just to reload the task and its assignee. Measured
+    here by running the unchanged view with `expire_on_commit=False` on the request's session.
     """
-    from flask import jsonify
+    def patch(app: Any) -> None:
+        from app.extensions import db
 
-    from app.api import views
-    from app.extensions import db
+        original = app.view_functions["api.complete_task"]
 
-    def complete_task(task_id: int) -> Any:
-        body = views._json_body()
-        data = body.get("data", {})
-        if not isinstance(data, dict):
-            raise views.BadRequest("`data` must be an object.", code="malformed_json")
-        version = body.get("version")
-        if version is not None and not isinstance(version, int):
-            raise views.BadRequest("`version` must be an integer.", code="malformed_json")
-        task = views.tasks.complete_task(task_id, views.current_user, data, expected_version=version)
-        payload = views.task_json(task, with_form=False)
-        db.session.commit()
-        return jsonify(payload)
+        def complete_task(*args: Any, **kwargs: Any) -> Any:
+            session = db.session()
+            previous = session.expire_on_commit
+            session.expire_on_commit = False
+            try:
+                return original(*args, **kwargs)
+            finally:
+                session.expire_on_commit = previous
 
-    WHATIF_VIEW_PATCHES["api.complete_task"] = complete_task
+        app.view_functions["api.complete_task"] = complete_task
+
+    WHATIF_APP_PATCHES.append(patch)
 
 
-WHATIF_VIEW_PATCHES: dict[str, Callable[..., Any]] = {}
-WHATIFS: dict[str, Callable[[], None]] = {"inbox-or": _whatif_inbox_or, "no-reload": _whatif_no_reload}
+def _whatif_sqlite_cache() -> None:
+    """app/db.py `configure_sqlite`: PRAGMA cache_size=-65536 (64 MB) and mmap_size=268435456 per connection.
+
+    The default page cache is 2 MB; the 1M-row file is ~600 MB, so every B-tree walk is a pread.
+    """
+    def patch(app: Any) -> None:
+        import sqlalchemy as sa
+
+        from app.extensions import db
+
+        with app.app_context():
+            engine = db.engine
+
+            @sa.event.listens_for(engine, "connect")
+            def _bigger_cache(dbapi_conn: Any, _record: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA cache_size=-65536")
+                cur.execute("PRAGMA mmap_size=268435456")
+                cur.close()
+
+            engine.dispose()
+
+    WHATIF_APP_PATCHES.append(patch)
+
+
+def _whatif_service_no_flush() -> None:
+    """app/assignments/services.py service tasks: no `db.session.flush()` in record_assignment_result /
+    set_assignment_status (processes._apply flushes right after the engine steps anyway)."""
+    def patch(app: Any) -> None:
+        from app.assignments import services as asg
+        from app.processes import services as psvc
+
+        def record_assignment_result(assignment_id: int, result_comment: str) -> dict[str, Any]:
+            a = asg._get(assignment_id)
+            a.result_comment = result_comment
+            a.status = "in_review" if a.reviewer_id else a.status
+            return {"status": a.status}
+
+        def set_assignment_status(assignment_id: int, status: str) -> dict[str, Any]:
+            a = asg._get(assignment_id)
+            a.status = status
+            if status == "completed":
+                a.completed_at = psvc.now()
+            return {"status": a.status}
+
+        services = app.extensions["crm_engine"].script_engine._services
+        services["crm.record_assignment_result"] = record_assignment_result
+        services["crm.set_assignment_status"] = set_assignment_status
+
+    WHATIF_APP_PATCHES.append(patch)
+
+
+WHATIF_APP_PATCHES: list[Callable[[Any], None]] = []
+WHATIFS: dict[str, Callable[[], None]] = {"inbox-or": _whatif_inbox_or, "no-reload": _whatif_no_reload,
+                                          "sqlite-cache": _whatif_sqlite_cache,
+                                          "service-no-flush": _whatif_service_no_flush}
 
 
 def apply_whatifs(names: list[str], app: Any | None = None) -> list[str]:
@@ -614,8 +671,8 @@ def apply_whatifs(names: list[str], app: Any | None = None) -> list[str]:
         WHATIFS[name]()
         applied.append(name)
     if app is not None:
-        for endpoint, fn in WHATIF_VIEW_PATCHES.items():
-            app.view_functions[endpoint] = fn
+        for patch in WHATIF_APP_PATCHES:
+            patch(app)
     return applied
 
 
