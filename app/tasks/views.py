@@ -11,6 +11,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.forms import form_to_data
 from app.processes import services as processes
+from app.processes.records import record_type
 from app.tasks import services
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
@@ -65,8 +66,11 @@ def detail(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim(task_id: int) -> Any:
-    services.claim_task(task_id, current_user)
+    task = services.claim_task(task_id, current_user)
     db.session.commit()
+    if not task.is_open:  # claiming was the whole task ("Take to work"): go to the record
+        flash(_("You took %(record)s to work.", record=f"{task.record_number} {task.record_title}"), "success")
+        return redirect(url_for(record_type(task.record_type).url_endpoint, record_id=task.record_id))
     flash(_("The task is yours now."), "success")
     return redirect(url_for("tasks.detail", task_id=task_id))
 

@@ -325,3 +325,15 @@ def test_quick_create(client, seeded, db_session):
     assert created.status_code == 302
     lead = db_session.scalar(sa.select(Lead))
     assert lead.responsible.login == "manager1" and lead.main_contact.phone == "+7 900 000-00-00"
+
+
+def test_claiming_take_to_work_on_the_page_opens_the_lead(client, seeded, db_session):
+    from app.tasks.models import HumanTask
+
+    lead = _lead(seeded["director"], db_session)
+    task = db_session.scalar(sa.select(HumanTask).where(HumanTask.record_id == lead.id, HumanTask.record_type == "lead"))
+    login(client, "manager2")
+    response = client.post(f"/tasks/{task.id}/claim")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/leads/{lead.id}")
+    card = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You took L-" in card and 'data-testid="lead-responsible">Mikhail Manager' in card
