@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,12 @@ def form_for_task(task_spec: Any) -> tuple[str | None, str | None]:
     return (props.get(FORM_PROPERTY) or None, props.get(UI_FORM_PROPERTY) or None)
 
 
+@lru_cache(maxsize=1024)
 def resolve_form_path(forms_dir: Path, rel_path: str) -> Path:
-    """Resolve ``rel_path`` under ``forms_dir``; ValueError when it escapes the directory."""
+    """Resolve ``rel_path`` under ``forms_dir``; ValueError when it escapes the directory.
+
+    Cached: resolving costs several ``lstat`` calls, and the inbox asks for every listed task.
+    """
     root = forms_dir.resolve()
     if not rel_path or Path(rel_path).is_absolute():
         raise ValueError(f"Form path must be relative to the forms directory: {rel_path!r}")

@@ -98,8 +98,9 @@ def complete_task(task_id: int) -> Any:
     if version is not None and not isinstance(version, int):
         raise BadRequest(_("`version` must be an integer."), code="malformed_json")
     task = tasks.complete_task(task_id, current_user, data, expected_version=version)
+    payload = task_json(task, with_form=False)  # before the commit expires the objects
     db.session.commit()
-    return jsonify(task_json(task, with_form=False))
+    return jsonify(payload)
 
 
 @bp.post("/tasks/<int:task_id>/reassign")

@@ -38,7 +38,7 @@ class ProcessInstance(Base):
     status: Mapped[str] = mapped_column(sa.String(20), default="running")  # running | completed | error
     state: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
-    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)

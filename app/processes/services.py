@@ -97,6 +97,13 @@ def _ensure_loaded(version: ProcessVersion) -> str:
     return version.id
 
 
+def _instance_version_key(instance: ProcessInstance) -> str:
+    """The parsed version of an instance; its XML is read from the database only on first use."""
+    if _engine().has_version(instance.version_id):
+        return instance.version_id
+    return _ensure_loaded(instance.process_version)
+
+
 # --------------------------------------------------------------------------- deploy
 
 
@@ -258,7 +265,7 @@ def complete_task(task: HumanTask, data: dict[str, Any], actor_id: int, expected
     instance = get_instance(task.instance_id)
     if expected_version is not None and expected_version != instance.version:
         raise Conflict()
-    key = _ensure_loaded(instance.process_version)
+    key = _instance_version_key(instance)
     moment = at or now()
     # The completer's login is routing data (e.g. "take to work" makes them responsible).
     completed_by = db.session.scalar(sa.select(User.login).where(User.id == actor_id))
@@ -289,7 +296,7 @@ def status_actions(record_type_name: str, record_id: int) -> StatusActions | Non
     instance = find_instance_for(record_type_name, record_id)
     if instance is None or not instance.is_running:
         return None
-    key = _ensure_loaded(instance.process_version)
+    key = _instance_version_key(instance)
     try:
         task = runtime.status_task(_engine(), key, instance.state)
     except EngineError as e:
@@ -310,7 +317,7 @@ def change_record_status(record_type_name: str, record_id: int, next_status: str
     instance = find_instance_for(record_type_name, record_id)
     if instance is None or not instance.is_running:
         raise Conflict(_("The status of this record can no longer be changed."), code="illegal_transition")
-    key = _ensure_loaded(instance.process_version)
+    key = _instance_version_key(instance)
     moment = at or now()
     try:
         with _acting(actor_id):
@@ -338,7 +345,7 @@ def send_record_message(record_type_name: str, record_id: int, name: str, payloa
     instance = find_instance_for(record_type_name, record_id)
     if instance is None or not instance.is_running:
         return False
-    key = _ensure_loaded(instance.process_version)
+    key = _instance_version_key(instance)
     moment = at or now()
     try:
         with _acting(actor_id):
@@ -357,7 +364,7 @@ def fire_due_timers(instance_id: int, at: datetime | None = None) -> bool:
     moment = at or now()
     if instance is None or not instance.is_running or instance.next_timer_at is None or instance.next_timer_at > moment:
         return False
-    key = _ensure_loaded(instance.process_version)
+    key = _instance_version_key(instance)
     try:
         outcome = runtime.refresh_timers(_engine(), key, instance.state, moment)
     except EngineError as e:
@@ -382,7 +389,7 @@ def task_form(task: HumanTask) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     data: dict[str, Any] = {}
     if task.is_open:
         instance = get_instance(task.instance_id)
-        key = _ensure_loaded(instance.process_version)
+        key = _instance_version_key(instance)
         try:
             data = runtime.task_data(_engine(), key, instance.state, task.task_uuid)
         except (TaskNotReady, EngineError):

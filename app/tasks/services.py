@@ -46,9 +46,12 @@ class TaskQuery:
 
 def _scope_filter(user: User, scope: str) -> Any:
     if scope == "current":
-        return sa.and_(HumanTask.status == OPEN, sa.or_(
-            HumanTask.assignee_id == user.id,
-            sa.and_(HumanTask.assignee_id.is_(None), HumanTask.candidate_group_id.in_(user.group_ids))))
+        # `status` inside each branch: SQLite does not distribute AND over OR, and would otherwise
+        # walk every open task instead of the two (status, assignee) / (status, group) indexes.
+        return sa.or_(
+            sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id == user.id),
+            sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id.is_(None),
+                    HumanTask.candidate_group_id.in_(user.group_ids)))
     if scope == "completed":
         return sa.and_(HumanTask.status == COMPLETED, HumanTask.completed_by_id == user.id)
     if scope == "subordinates":
@@ -206,9 +209,15 @@ def board_tasks(user: User, process: str | None = "assignment", limit: int = 500
     if not is_admin(user):
         subs = subordinate_ids(user.id)
         authored = sa.select(ProcessInstance.id).where(ProcessInstance.started_by_id == user.id)
-        where.append(sa.or_(HumanTask.assignee_id == user.id, HumanTask.assignee_id.in_(subs),
-                            HumanTask.instance_id.in_(authored),
-                            sa.and_(HumanTask.assignee_id.is_(None), HumanTask.candidate_group_id.in_(user.group_ids))))
+        # `status` repeated in each branch so that SQLite can use the (status, …) indexes per branch.
+        where = [sa.or_(
+            sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id == user.id),
+            sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id.in_(subs)),
+            sa.and_(HumanTask.status == OPEN, HumanTask.instance_id.in_(authored)),
+            sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id.is_(None),
+                    HumanTask.candidate_group_id.in_(user.group_ids)))]
+        if process:
+            where.append(HumanTask.process_id == process)
     tasks = db.session.scalars(sa.select(HumanTask).where(*where).order_by(*SORTS["due"]).limit(limit))
     grouped: dict[int | None, list[HumanTask]] = {}
     for task in tasks:
