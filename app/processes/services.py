@@ -268,7 +268,8 @@ def complete_task(task: HumanTask, data: dict[str, Any], actor_id: int, expected
     key = _instance_version_key(instance)
     moment = at or now()
     # The completer's login is routing data (e.g. "take to work" makes them responsible).
-    completed_by = db.session.scalar(sa.select(User.login).where(User.id == actor_id))
+    actor = db.session.get(User, actor_id)  # usually already in the session: the request's user
+    completed_by = actor.login if actor is not None else None
     try:
         with _acting(actor_id):
             outcome = runtime.complete_user_task(_engine(), key, instance.state, task.task_uuid, data, moment,
