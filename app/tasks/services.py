@@ -22,7 +22,7 @@ from app.pagination import Page, clamp
 from app.processes import services as processes
 from app.processes.models import ProcessInstance
 from app.processes.records import record_type
-from app.tasks.models import COMPLETED, OPEN, HumanTask
+from app.tasks.models import OPEN, HumanTask
 
 SCOPES = ("current", "completed", "subordinates")
 SORTS = {
@@ -53,7 +53,9 @@ def _scope_filter(user: User, scope: str) -> Any:
             sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id.is_(None),
                     HumanTask.candidate_group_id.in_(user.group_ids)))
     if scope == "completed":
-        return sa.and_(HumanTask.status == COMPLETED, HumanTask.completed_by_id == user.id)
+        # Only completion sets completed_by (cancellation does not), so no status test is needed,
+        # and the count is answered from the (completed_by_id, completed_at) index alone.
+        return HumanTask.completed_by_id == user.id
     if scope == "subordinates":
         return sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id.in_(subordinate_ids(user.id)))
     raise InvalidInput(fields={"scope": _("Unknown scope %(scope)s.", scope=scope)})
