@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.counterparties.models import Counterparty
 from app.db import Base, ContactColumns, utcnow
+
+if TYPE_CHECKING:
+    from app.leads.models import Lead
 
 STATUSES = ("not_processed", "initial_contact", "needs_assessment", "presentation", "proposal_preparation",
             "prototype", "decision_making", "completed", "paused", "rejected", "dropped_out", "historical")
@@ -38,6 +42,7 @@ class Deal(Base):
     __mapper_args__ = {"version_id_col": version}
 
     responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id])
+    lead: Mapped["Lead | None"] = relationship("Lead", foreign_keys=[lead_id])
     counterparty: Mapped[Counterparty | None] = relationship()
     contacts: Mapped[list["DealContact"]] = relationship(cascade="all, delete-orphan", order_by="DealContact.id")
 

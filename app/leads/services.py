@@ -309,8 +309,8 @@ def _set_responsible(lead: Lead, user: User | None, actor: User | None) -> None:
     lead.responsible_id = user.id if user else None
     if user is not None and lead.processing_started_at is None:
         lead.processing_started_at = processes.now()
-    history.record_change(RECORD_TYPE, lead.id, "responsible", old.login if old else None,
-                          user.login if user else None, actor.id if actor else None)
+    history.record_change(RECORD_TYPE, lead.id, "responsible", old.display_name if old else None,
+                          user.display_name if user else None, actor.id if actor else None)
     db.session.flush()
     if user is not None:
         processes.send_record_message(RECORD_TYPE, lead.id, "responsible_assigned", {"login": user.login},
@@ -476,8 +476,8 @@ def set_lead_responsible(lead_id: int, login: str) -> dict[str, Any]:
     lead.responsible_id = user.id
     if lead.processing_started_at is None:
         lead.processing_started_at = processes.now()
-    history.record_change(RECORD_TYPE, lead.id, "responsible", old.login if old else None, user.login,
-                          processes.current_actor_id())
+    history.record_change(RECORD_TYPE, lead.id, "responsible", old.display_name if old else None,
+                          user.display_name, processes.current_actor_id())
     db.session.flush()
     return {"responsible": user.login}
 

@@ -182,3 +182,27 @@ def screenshot_dir() -> Iterator[Path]:
 
 def path_of(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+def drag(page: Any, card: Any, target: Any) -> None:
+    """A real pointer drag (SortableJS listens to pointer/mouse and HTML5 drag events).
+
+    Grabs the card by its lower text line, not the title link, so the browser does not start a link drag.
+    """
+    card.scroll_into_view_if_needed()
+    src = card.bounding_box()
+    dst = target.bounding_box()
+    assert src and dst
+    x, y = src["x"] + src["width"] / 2, src["y"] + src["height"] - 8
+    to_x, to_y = dst["x"] + dst["width"] / 2, dst["y"] + min(dst["height"] / 2, 40)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    # SortableJS starts the drag on a timer after the first moves; pauses keep a loaded machine from
+    # dropping before the drag began (the request below would then never be sent).
+    page.mouse.move(x + 5, y + 5, steps=5)
+    page.wait_for_timeout(150)
+    page.mouse.move(to_x, to_y, steps=20)
+    page.wait_for_timeout(150)
+    page.mouse.move(to_x + 3, to_y + 3, steps=3)
+    page.wait_for_timeout(100)
+    page.mouse.up()

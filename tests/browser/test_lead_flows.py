@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import path_of
+from tests.browser.conftest import drag, path_of
 
 pytestmark = pytest.mark.browser
 
@@ -58,30 +58,6 @@ def _lead_id_from_kanban(page: Any, title: str) -> int:
     card = page.locator("[data-testid=kanban-card]", has_text=title)
     assert card.count() == 1, f"expected one kanban card {title!r}, got {card.count()}"
     return int(card.get_attribute("data-lead-id"))
-
-
-def _drag(page: Any, card: Any, target: Any) -> None:
-    """A real pointer drag (SortableJS listens to pointer/mouse and HTML5 drag events).
-
-    Grabs the card by its lower text line, not the title link, so the browser does not start a link drag.
-    """
-    card.scroll_into_view_if_needed()
-    src = card.bounding_box()
-    dst = target.bounding_box()
-    assert src and dst
-    x, y = src["x"] + src["width"] / 2, src["y"] + src["height"] - 8
-    to_x, to_y = dst["x"] + dst["width"] / 2, dst["y"] + min(dst["height"] / 2, 40)
-    page.mouse.move(x, y)
-    page.mouse.down()
-    # SortableJS starts the drag on a timer after the first moves; pauses keep a loaded machine from
-    # dropping before the drag began (the request below would then never be sent).
-    page.mouse.move(x + 5, y + 5, steps=5)
-    page.wait_for_timeout(150)
-    page.mouse.move(to_x, to_y, steps=20)
-    page.wait_for_timeout(150)
-    page.mouse.move(to_x + 3, to_y + 3, steps=3)
-    page.wait_for_timeout(100)
-    page.mouse.up()
 
 
 def _is_status_post(lead_id: int) -> Any:
@@ -158,7 +134,7 @@ def test_manager_takes_a_lead_to_work_qualifies_it_and_converts_it_to_a_deal(
     np_before, ie_before = _count(page, "not_processed"), _count(page, "interest_expressed")
     target = page.locator(".board .cards[data-status=interest_expressed]")
     with page.expect_navigation(), page.expect_response(_is_status_post(lead_id)) as resp:
-        _drag(page, card, target)
+        drag(page, card, target)
     assert resp.value.status == 200
     assert resp.value.request.post_data_json == {"status": "interest_expressed"}
     page.wait_for_load_state()
@@ -173,7 +149,7 @@ def test_manager_takes_a_lead_to_work_qualifies_it_and_converts_it_to_a_deal(
     # A drag to Deal without a counterparty is refused: the error shows and the card goes back.
     deal_before = _count(page, "deal")
     with page.expect_response(_is_status_post(lead_id)) as resp:
-        _drag(page, card, page.locator(".board .cards[data-status=deal]"))
+        drag(page, card, page.locator(".board .cards[data-status=deal]"))
     assert resp.value.status == 422
     error = page.get_by_test_id("kanban-error")
     error.wait_for(state="visible")
@@ -260,8 +236,8 @@ def test_manager_takes_a_lead_to_work_qualifies_it_and_converts_it_to_a_deal(
     assert _script_errors(manager) == []
 
     with capsys.disabled():
-        print("\nscreenshots:", *[str(screenshot_dir / f"{n}.png") for n in
-                                  ("leads-kanban-manager1", "lead-card-manager1", "deal-from-lead-manager1")], sep="\n  ")
+        names = ("leads-kanban-manager1", "lead-card-manager1", "deal-from-lead-manager1")
+        print("\nscreenshots:", *[str(screenshot_dir / f"{n}.png") for n in names], sep="\n  ")
 
 
 def test_disqualify_requires_a_reason_and_shows_it_on_the_card(new_session: Any, screenshot_dir: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import path_of
+from tests.browser.conftest import drag, path_of
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +92,7 @@ def test_director_assigns_and_manager_completes_through_the_forms(new_session: A
     assert match, page.url
     assignment_url = page.url
     assert title in page.get_by_test_id("assignment-title").inner_text()
-    assert page.get_by_test_id("assignment-status").inner_text().strip() == "in_progress"
+    assert page.get_by_test_id("assignment-status").get_attribute("data-status") == "in_progress"
 
     # ... and sees the executor's task among the subordinates' tasks.
     page.goto("/tasks")
@@ -149,12 +149,12 @@ def test_director_assigns_and_manager_completes_through_the_forms(new_session: A
 
     page.goto(f"/tasks/{task_id}")
     assert page.get_by_test_id("task-form").count() == 0
-    assert "completed" in page.get_by_test_id("task-status").inner_text()
+    assert page.get_by_test_id("task-status").get_attribute("data-status") == "completed"
 
     # The director's assignment page shows the outcome.
     page = director.page
     page.goto(assignment_url)
-    assert page.get_by_test_id("assignment-status").inner_text().strip() == "completed"
+    assert page.get_by_test_id("assignment-status").get_attribute("data-status") == "completed"
     assert page.get_by_test_id("result").inner_text().strip() == "Memo sent to the director."
     page.goto("/tasks/subordinates")
     assert _row_for(page, title).count() == 0
@@ -266,7 +266,7 @@ def test_dragging_a_board_card_to_another_executor_reassigns_it(new_session: Any
 
     # board.js posts the new assignee with the CSRF header, then reloads the board on success.
     with page.expect_navigation(), page.expect_response(is_reassign) as resp:
-        card.drag_to(target)
+        drag(page, card, target)
     assert resp.value.status == 200
     assert resp.value.request.post_data_json == {"assignee": "manager1"}
     card = page.locator("[data-testid=board-card]", has_text=title)
@@ -292,7 +292,7 @@ def test_dragging_a_board_card_to_another_executor_reassigns_it(new_session: Any
     assert path_of(m1.url) == "/tasks"
     assert _row_for(m1, title).count() == 0
     page.goto(assignment_url)
-    assert page.get_by_test_id("assignment-status").inner_text().strip() == "completed"
+    assert page.get_by_test_id("assignment-status").get_attribute("data-status") == "completed"
 
 
 def _dd_after(page: Any, label: str) -> str:
