@@ -53,7 +53,8 @@ def load_demo(force: bool = False) -> bool:
     past = moment - timedelta(days=14)
     for title, executor in (("Send the signed contract to Vector JSC", "manager1"),
                             ("Reconcile payments for October", "manager2")):
-        create_assignment(director, AssignmentData(title, executor=executor, due_date=(past + timedelta(days=3)).date()),
+        due = (past + timedelta(days=3)).date()
+        create_assignment(director, AssignmentData(title, executor=executor, due_date=due),
                           today=past.date(), at=past)
     done = create_assignment(m2, AssignmentData("Check the demo stand", executor="manager1", due_date=next_week))
     page = list_tasks(m1, TaskQuery(scope="current", per_page=100))
@@ -69,6 +70,7 @@ def _demo_leads(director: User, m1: User, m2: User) -> None:
     """A dozen leads across every status (some unassigned) and counterparties with valid INNs."""
     ensure_seed()
     import_inn_registry((DEMO_DIR / "inn_registry.csv").read_text(encoding="utf-8"))
+
     def from_registry(inn: str) -> Any:
         requisites = {k: v for k, v in autofill(inn).items() if k != "source"}
         return create_counterparty(requisites, director)
@@ -102,7 +104,8 @@ def _demo_leads(director: User, m1: User, m2: User) -> None:
          None, None, "50000.00", "partnership", "referral", None),
     ]
     for name, company, contact, responsible, counterparty, amount, category, source, target in specs:
-        contacts = [{"full_name": contact[0], "phone": contact[1], "email": contact[2], "is_main": True}] if contact else []
+        contacts = [{"full_name": contact[0], "phone": contact[1], "email": contact[2], "is_main": True}
+                    ] if contact else []
         lead = create_lead({"name": name, "company_name": company, "amount": amount, "request_category": category,
                             "request_source": source, "request_type": "deal",
                             "counterparty_id": counterparty.id if counterparty else None,

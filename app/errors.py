@@ -110,7 +110,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(e: CSRFError) -> Any:
-        return _respond(400, "csrf_failed", str(_l("The form has expired or is invalid; reload the page and try again.")))
+        message = _l("The form has expired or is invalid; reload the page and try again.")
+        return _respond(400, "csrf_failed", str(message))
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException) -> Any:

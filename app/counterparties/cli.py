@@ -1,4 +1,7 @@
-"""`flask --app app crm import-inn-registry FILE.csv`: load the local INN registry (added to the `crm` group in app/cli.py)."""
+"""`flask --app app crm import-inn-registry FILE.csv`: load the local INN registry.
+
+The command is added to the `crm` group in app/cli.py.
+"""
 from __future__ import annotations
 
 import sys

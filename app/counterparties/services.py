@@ -180,7 +180,8 @@ def update_counterparty(counterparty_id: int, data: Mapping[str, Any], actor: Us
     try:
         _flush_unique_inn(counterparty)
     except StaleDataError as e:
-        raise Conflict(_("This client was changed by someone else while you were editing. Reload and try again.")) from e
+        raise Conflict(_("This client was changed by someone else while you were editing. "
+                         "Reload and try again.")) from e
     return counterparty
 
 

@@ -56,7 +56,8 @@ def _render_form(counterparty: Any, values: dict[str, Any], errors: dict[str, st
     errors = errors or {}
     return render_template("counterparties/form.html", counterparty=counterparty, values=values, errors=errors,
                            field_errors={k: v for k, v in errors.items() if k}, sections=_sections(), notice=notice,
-                           version=version if version is not None else (counterparty.version if counterparty else None)), status
+                           version=version if version is not None
+                           else (counterparty.version if counterparty else None)), status
 
 
 @bp.get("/counterparties")
@@ -68,7 +69,8 @@ def index() -> Any:
     sort = sort if sort in services.SORTS else "name"
     page = services.list_counterparties(q=request.args.get("q"), type_filter=type_filter,
                                         page=request.args.get("page", 1, type=int),
-                                        per_page=request.args.get("per_page", current_app.config["CRM_PAGE_SIZE"], type=int),
+                                        per_page=request.args.get("per_page", current_app.config["CRM_PAGE_SIZE"],
+                                                                  type=int),
                                         sort=sort)
     return render_template("counterparties/index.html", page=page, q=request.args.get("q", ""), type_filter=type_filter,
                            sort=sort, can_edit=services.can_edit(current_user))

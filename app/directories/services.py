@@ -155,7 +155,8 @@ def ensure_seed() -> int:
     return added
 
 
-def add_entry(directory: str, code: str, label_en: str, label_ru: str = "", sort_order: int | None = None) -> DirectoryEntry:
+def add_entry(directory: str, code: str, label_en: str, label_ru: str = "",
+              sort_order: int | None = None) -> DirectoryEntry:
     """Add an entry to a known directory. Raises NotFound (directory), InvalidInput (field errors)."""
     _check_directory(directory)
     code = (code or "").strip()

@@ -22,6 +22,7 @@ from app.auth.services import find_user_by_login
 from app.directories import services as directories
 from app.errors import InvalidInput
 from app.extensions import db
+from app.labels import label
 from app.leads.models import STATUSES, Lead
 from app.leads.services import visible_filter
 from app.pagination import Page
@@ -179,14 +180,17 @@ def _export_rows(user: User, flt: LeadFilter, locale: str) -> Iterator[list[Any]
     where = flt.conditions(user)
     query = (sa.select(Lead).where(*where).options(*_options()).order_by(*SORTS[flt.sort]).limit(EXPORT_LIMIT)
              .execution_options(yield_per=1000))
+
+    def entry(directory: str, code: str | None) -> str:
+        return directories.code_label(directory, code, locale) if code else ""
+
     for lead in db.session.scalars(query):
         main = lead.main_contact
-        yield [lead.display_number, lead.name, _(lead.status),
+        yield [lead.display_number, lead.name, label("lead_status", lead.status),
                lead.responsible.display_name if lead.responsible else "", lead.client_name,
                main.full_name if main else "", main.phone if main else "", main.email if main else "",
                lead.amount, lead.users_count,
-               directories.code_label("request_category", lead.request_category, locale) if lead.request_category else "",
-               directories.code_label("request_source", lead.request_source, locale) if lead.request_source else "",
+               entry("request_category", lead.request_category), entry("request_source", lead.request_source),
                lead.created_at]
 
 

@@ -217,7 +217,8 @@ def create_lead(data: Mapping[str, Any], actor: User | None, contacts: Sequence[
         raise InvalidInput(fields=errors)
     moment = at or processes.now()
     responsible = values.pop("responsible", None)
-    lead = Lead(number=next_number(db.session, "lead"), status="not_processed", created_by_id=actor.id if actor else None,
+    lead = Lead(number=next_number(db.session, "lead"), status="not_processed",
+                created_by_id=actor.id if actor else None,
                 responsible_id=responsible.id if responsible else None, created_at=moment, updated_at=moment,
                 processing_started_at=moment if responsible else None, **values)
     if lead.received_at is None:

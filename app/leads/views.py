@@ -104,7 +104,8 @@ def quick_create() -> Any:
 def _card(lead: Any, errors: dict[str, str] | None = None, status: int = 200, status_form: str | None = None,
           form: Any = None) -> Any:
     return render_template(
-        "leads/card.html", lead=lead, errors=errors or {}, form=form or {}, can_edit=services.can_edit(lead, current_user),
+        "leads/card.html", lead=lead, errors=errors or {}, form=form or {},
+        can_edit=services.can_edit(lead, current_user),
         actions=services.status_actions(lead, current_user), status_form=status_form,
         my_tasks=[t for t in record_tasks("lead", lead.id) if t.assignee_id == current_user.id and t.is_open],
         all_tasks=record_tasks("lead", lead.id), history=list_changes("lead", lead.id), now=processes.now(),
@@ -213,7 +214,8 @@ def add_contact(record_id: int) -> Any:
         services.add_contact(record_id, request.form, current_user)
     except InvalidInput as e:
         db.session.rollback()
-        return _card(services.get_lead(record_id, current_user), errors={f"contact_{k}": v for k, v in e.fields.items()},
+        errors = {f"contact_{k}": v for k, v in e.fields.items()}
+        return _card(services.get_lead(record_id, current_user), errors=errors,
                      status=422, form=request.form)
     db.session.commit()
     return redirect(url_for("leads.detail", record_id=record_id) + "#contacts")

@@ -50,7 +50,8 @@ def subordinates() -> Any:
 def _render_task(task: Any, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                  status: int = 200) -> Any:
     schema, prefill = processes.task_form(task)
-    return render_template("tasks/task.html", task=task, schema=schema, values=values if values is not None else prefill,
+    return render_template("tasks/task.html", task=task, schema=schema,
+                           values=values if values is not None else prefill,
                            errors=errors or {}, can_complete=services.can_complete(task, current_user),
                            can_claim=services.can_claim(task, current_user),
                            version=services.instance_version(task) if task.is_open else None,
@@ -87,7 +88,8 @@ def complete(task_id: int) -> Any:
         services.complete_task(task_id, current_user, data, expected_version=request.form.get("version", type=int))
     except InvalidInput as e:
         db.session.rollback()
-        return _render_task(services.get_task(task_id, current_user), values=dict(request.form), errors=e.fields, status=422)
+        return _render_task(services.get_task(task_id, current_user), values=dict(request.form), errors=e.fields,
+                            status=422)
     db.session.commit()
     flash(_("Task “%(title)s” completed.", title=_(task.title)), "success")
     return redirect(url_for("tasks.current"))

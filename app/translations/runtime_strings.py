@@ -1,11 +1,15 @@
 """Msgids that only exist at runtime, listed here so that `pybabel extract` (see app/babel.cfg) keeps them.
 
 Templates translate these with `_(value)`: BPMN task names (`_(task.title)`), JSON-schema form titles,
-descriptions and enum values (macros/forms.html), assignment and human-task statuses, outcome values and
-group names. The extractor cannot see them, so without this list `pybabel update` would mark their
-Russian translations obsolete. This module is never imported; `N_` is one of Babel's default keywords.
-Keep it in step with bpmn/*.bpmn, forms/**/*.schema.json and the status constants
+descriptions and enum values (macros/forms.html) and group names. The extractor cannot see them, so without
+this list `pybabel update` would mark their Russian translations obsolete. This module is never imported;
+`N_` is one of Babel's default keywords. Keep it in step with bpmn/*.bpmn and forms/**/*.schema.json
 (tests/unit/test_i18n.py checks the BPMN names and the form schemas against the catalog).
+
+Display labels of stored ids (lead/deal/assignment/task statuses, outcomes, history fields, counterparty
+types and kinds) are NOT listed here: they live in app/labels.py as `lazy_pgettext(context, label)` and
+the extractor picks them up through the `-k _p:1c,2 -k lazy_pgettext:1c,2` keywords (see app/babel.cfg).
+Only ids that some code still passes through a bare `_()` stay below.
 """
 from __future__ import annotations
 
@@ -65,29 +69,18 @@ RUNTIME_MSGIDS = (
     N_("BIK"),
     N_("Settlement account"),
     N_("Correspondent account"),
-    # Outcome values (HumanTask.outcome = the form's `decision`); "rework" is also an assignment status.
+    # Enum values of forms/assignment/review_result.schema.json `decision`: macros/forms.html renders the
+    # <option> text as _(value) (it ignores enumNames), so these read as the choices "Accept"/"Return for
+    # rework". Shown outcomes use label("task_outcome", ...) instead.
     N_("accept"),
     N_("rework"),
-    # Assignment statuses (Assignment.status).
-    N_("in_progress"),
-    N_("in_review"),
-    N_("completed"),
-    # Human-task statuses (app.tasks.models: OPEN, COMPLETED, CANCELED).
-    N_("open"),
-    N_("canceled"),
-    # Lead statuses (app.leads.models.STATUSES; glossary), passed as _(status) by the leads templates.
+    # Lead status ids: app/leads/journal.py (_export_rows) still writes _(lead.status) into the export;
+    # drop these once it uses label("lead_status", ...) like the templates do.
     N_("not_processed"),
     N_("interest_expressed"),
     N_("paused"),
     N_("disqualified"),
     N_("deal"),
-    # Lead history field ids (app.leads.models.TRACKED_FIELDS), rendered as _(h.field).
-    N_("status"),
-    N_("responsible"),
-    N_("amount"),
-    N_("counterparty"),
-    N_("name"),
-    N_("disqualification_reason"),
     # Group names (app.auth.services.default_groups).
     N_("CRM Manager"),
     N_("Commercial Director"),
