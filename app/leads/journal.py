@@ -172,10 +172,6 @@ def kanban_cards(user: User, flt: LeadFilter, status: str, offset: int) -> list[
                                    .limit(KANBAN_PAGE).offset(max(0, offset))))
 
 
-EXPORT_COLUMNS = ("number", "name", "status", "responsible", "company", "main_contact", "phone", "email", "amount",
-                  "users_count", "request_category", "request_source", "created_at")
-
-
 def _export_rows(user: User, flt: LeadFilter, locale: str) -> Iterator[list[Any]]:
     where = flt.conditions(user)
     query = (sa.select(Lead).where(*where).options(*_options()).order_by(*SORTS[flt.sort]).limit(EXPORT_LIMIT)
