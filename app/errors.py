@@ -89,6 +89,14 @@ def _respond(status: int, code: str, message: str, fields: dict[str, str] | None
     return render_template("error.html", status=status, code=code, message=message, fields=fields or {}), status
 
 
+HTTP_MESSAGES: dict[int, Any] = {
+    400: _l("The request could not be processed."),
+    403: _l("You are not allowed to do this."),
+    404: _l("Not found."),
+    405: _l("This method is not allowed here."),
+    413: _l("The upload is too large."),
+}
+
 HTTP_CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -116,7 +124,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException) -> Any:
         status = e.code or 500
-        return _respond(status, HTTP_CODES.get(status, "http_error"), e.description or e.name)
+        message = HTTP_MESSAGES.get(status) or e.description or e.name
+        return _respond(status, HTTP_CODES.get(status, "http_error"), str(message))
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception) -> Any:

@@ -54,6 +54,10 @@ LABELS: dict[str, dict[str, Any]] = {
         "name": _p("history field", "Name"),
         "disqualification_reason": _p("history field", "Disqualification reason"),
     },
+    "process": {
+        "assignment": _p("process", "Assignment"),
+        "lead_qualification": _p("process", "Lead qualification"),
+    },
     "counterparty_type": {
         "buyer": _p("counterparty type", "Buyer"),
         "supplier": _p("counterparty type", "Supplier"),

@@ -74,13 +74,6 @@ RUNTIME_MSGIDS = (
     # rework". Shown outcomes use label("task_outcome", ...) instead.
     N_("accept"),
     N_("rework"),
-    # Lead status ids: app/leads/journal.py (_export_rows) still writes _(lead.status) into the export;
-    # drop these once it uses label("lead_status", ...) like the templates do.
-    N_("not_processed"),
-    N_("interest_expressed"),
-    N_("paused"),
-    N_("disqualified"),
-    N_("deal"),
     # Group names (app.auth.services.default_groups).
     N_("CRM Manager"),
     N_("Commercial Director"),

@@ -30,13 +30,26 @@ BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 # printf-style placeholders: %(name)s, %s, %d ... ("%%" is a literal percent sign, not a placeholder).
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifeEgGxXocr]")
 
-# Values that templates pass through _() at runtime (statuses, outcomes); the extractor cannot see them.
-RUNTIME_VALUES = (
-    "in_progress", "in_review", "rework", "completed",  # Assignment.status
-    "open", "canceled",  # HumanTask.status (and "completed")
-    "accept",  # HumanTask.outcome (and "rework")
-    "not_processed", "interest_expressed", "paused", "disqualified", "deal",  # Lead.status
-)
+# Ids that code passes through a bare _() at runtime, beyond the form-schema enum values collected below
+# (e.g. "accept"/"rework"). Statuses, outcomes and history fields are shown with label() now, so none.
+RUNTIME_VALUES: tuple[str, ...] = ()
+# Display labels of stored ids come from app/labels.py as lazy_pgettext(context, label); the glossary
+# (/work/shared/reference/glossary.md) fixes the Russian wording of the statuses.
+GLOSSARY_LABELS = {
+    "lead_status": {"not_processed": "Не обработан", "interest_expressed": "Проявлен интерес", "paused": "Пауза",
+                    "disqualified": "Дисквалифицирован", "deal": "Сделка"},
+    "deal_status": {"not_processed": "Не обработана", "initial_contact": "Первичный контакт",
+                    "needs_assessment": "Выявление потребностей", "presentation": "Презентация",
+                    "proposal_preparation": "Подготовка КП", "prototype": "Прототип",
+                    "decision_making": "Принятие решения", "completed": "Завершена", "paused": "Пауза",
+                    "rejected": "Отказ", "dropped_out": "Отсев", "historical": "Исторические заявки"},
+    "assignment_status": {"in_progress": "В работе", "in_review": "На проверке", "rework": "На доработке",
+                          "completed": "Завершено"},
+    "task_status": {"open": "Открыта", "completed": "Завершена", "canceled": "Отменена"},
+    "counterparty_type": {"buyer": "Покупатель", "supplier": "Поставщик", "partner": "Партнёр"},
+    "counterparty_kind": {"legal_entity": "Юридическое лицо", "sole_proprietor": "Индивидуальный предприниматель",
+                          "individual": "Физическое лицо"},
+}
 
 
 def _catalog() -> Catalog:
@@ -163,10 +176,37 @@ def test_runtime_strings_are_in_the_catalog() -> None:
         expected.setdefault(name, "default_groups")
     for value in RUNTIME_VALUES:
         expected.setdefault(value, "status/outcome value")
-    ids = {m.id for m in _messages(_catalog())}
+    # Only context-free messages count: a BPMN name or form title is looked up with gettext, not pgettext.
+    ids = {m.id for m in _messages(_catalog()) if not m.context}
     absent = sorted(f"{text!r} ({where})" for text, where in expected.items() if text not in ids)
     assert not absent, ("runtime msgids missing from the catalog; add them to "
                         f"app/translations/runtime_strings.py and translate them: {absent}")
+
+
+def test_every_label_is_in_the_catalog() -> None:
+    """Each lazy_pgettext label of app/labels.py is extracted with its context (`-k _p:1c,2`, app/babel.cfg)."""
+    from app.labels import LABELS
+
+    keys = {(m.context, m.id) for m in _messages(_catalog())}
+    absent = sorted(f"{kind}.{value}: ({text._args[0]!r}, {text._args[1]!r})"
+                    for kind, values in LABELS.items() for value, text in values.items()
+                    if (text._args[0], text._args[1]) not in keys)
+    assert not absent, f"labels missing from the catalog (re-extract with the keywords in app/babel.cfg): {absent}"
+
+
+def test_glossary_labels_in_the_po() -> None:
+    from app.labels import LABELS
+
+    catalog = _catalog()
+    wrong = []
+    for kind, values in GLOSSARY_LABELS.items():
+        for value, russian in values.items():
+            text = LABELS[kind][value]
+            message = catalog.get(text._args[1], context=text._args[0])
+            got = message.string if message is not None else None
+            if got != russian:
+                wrong.append((kind, value, got, russian))
+    assert not wrong, f"(kind, id, catalog, glossary): {wrong}"
 
 
 # ---------------------------------------------------------------------- loaded by Flask-Babel
@@ -179,7 +219,37 @@ def test_russian_is_served_for_accept_language_ru(i18n_app: Flask) -> None:
         assert gettext("Assignment Board") == "Доска поручений"
         assert gettext("Page %(n)s of %(total)s", n=2, total=5) == "Страница 2 из 5"
         assert render_template_string('{{ _("Claim") }}') == "Взять в работу"
-        assert render_template_string("{{ _(status) }}", status="in_review") == "На проверке"
+        assert render_template_string("{{ label('assignment_status', status) }}", status="in_review") == "На проверке"
+
+
+def test_labels_are_served_in_russian(i18n_app: Flask) -> None:
+    """Contexts keep homonyms apart: the same id and English label, different Russian labels."""
+    from app.labels import label
+
+    with i18n_app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert label("lead_status", "not_processed") == "Не обработан"
+        assert label("deal_status", "not_processed") == "Не обработана"
+        assert label("deal_status", "completed") == "Завершена"
+        assert label("assignment_status", "completed") == "Завершено"
+        assert label("assignment_status", "rework") == "На доработке"
+        assert label("task_status", "open") == "Открыта"
+        assert label("task_status", "canceled") == "Отменена"
+        assert label("task_outcome", "rework") == "Возвращено на доработку"
+        assert label("history_field", "responsible") == "Ответственный"
+        assert label("counterparty_kind", "sole_proprietor") == "Индивидуальный предприниматель"
+        assert label("lead_status", None) == "—"
+        assert label("lead_status", "unknown_id") == "unknown_id"
+        for kind, values in GLOSSARY_LABELS.items():
+            for value, russian in values.items():
+                assert label(kind, value) == russian, (kind, value)
+        page = render_template_string(
+            '{{ label("lead_status", lead) }} / {{ label("deal_status", deal) }} / '
+            '{{ _("Status changed to %(status)s.", status=label("lead_status", "paused")) }}',
+            lead="not_processed", deal="not_processed")
+        assert page == "Не обработан / Не обработана / Статус изменён на «Пауза»."
+    with i18n_app.test_request_context(headers={"Accept-Language": "en"}):
+        assert label("lead_status", "not_processed") == "Not Processed"
+        assert label("deal_status", "historical") == "Historical Applications"
 
 
 def test_english_stays_the_default(i18n_app: Flask) -> None:
@@ -202,10 +272,12 @@ def test_compiled_catalog_matches_the_po(i18n_app: Flask) -> None:
             if not all(_text(m.string)):
                 continue  # untranslated: reported by test_every_message_is_translated
             if isinstance(m.id, (tuple, list)):
-                got = translations.ngettext(m.id[0], m.id[1], 1)
+                got = (translations.npgettext(m.context, m.id[0], m.id[1], 1) if m.context
+                       else translations.ngettext(m.id[0], m.id[1], 1))
                 want = _text(m.string)[0]
             else:
-                got, want = translations.gettext(m.id), m.string
+                got = translations.pgettext(m.context, m.id) if m.context else translations.gettext(m.id)
+                want = m.string
             if got != want:
-                wrong.append((m.id, got, want))
+                wrong.append((m.context, m.id, got, want))
     assert not wrong, wrong
