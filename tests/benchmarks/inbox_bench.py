@@ -429,7 +429,7 @@ def start_gunicorn(db_path: Path, port: int, whatifs: list[str]) -> subprocess.P
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     log_path = OUT_DIR / "gunicorn.log"
     target = "tests.benchmarks.inbox_bench:whatif_app()" if whatifs else "app:create_app()"
-    cmd = [gunicorn, "-w", "1", "-b", f"127.0.0.1:{port}", target]
+    cmd = [gunicorn, "-w", "1", "-b", f"127.0.0.1:{port}", *os.environ.get("CRM_BENCH_GUNICORN_ARGS", "").split(), target]
     # --no-control-socket exists from gunicorn 24 on; 23.x has no control socket to disable.
     help_text = subprocess.run([gunicorn, "--help"], capture_output=True, text=True).stdout
     if "--no-control-socket" in help_text:
