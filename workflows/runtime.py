@@ -80,6 +80,9 @@ class Outcome:
     next_timer_at: datetime | None = None
     # workflow data when completed, else the data of the last completed task
     data: dict[str, Any] = field(default_factory=dict)
+    # the human tasks that were READY before the command (None: unknown, e.g. `inspect`); the app
+    # diffs it with `ready_tasks` to update its task index without reading it back
+    ready_before: set[str] | None = None
 
 
 @dataclass
@@ -230,7 +233,11 @@ def _next_timer_at(workflow: Any) -> datetime | None:
     return min(deadlines) if deadlines else None
 
 
-def _outcome(engine: Engine, workflow: Any) -> Outcome:
+def _ready_ids(workflow: Any) -> set[str]:
+    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True) if _is_human(t.task_spec)}
+
+
+def _outcome(engine: Engine, workflow: Any, before: set[str] | None = None) -> Outcome:
     ready = [
         _ready_task(engine, t)
         for t in workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -256,6 +263,7 @@ def _outcome(engine: Engine, workflow: Any) -> Outcome:
         finished_tasks=finished,
         next_timer_at=_next_timer_at(workflow),
         data=copy.deepcopy(dict(data)),
+        ready_before=before,
     )
 
 
@@ -284,7 +292,7 @@ def start(engine: Engine, version_key: str, process_id: str, data: dict[str, Any
         start_task = workflow.get_next_task(state=TaskState.READY)
         start_task.data.update(copy.deepcopy(data))
         _run_engine(workflow, tracker)
-        return _outcome(engine, workflow)
+        return _outcome(engine, workflow, before=set())
 
     return _guarded(now, action)
 
@@ -333,12 +341,14 @@ def complete_user_task(
         payload = copy.deepcopy(dict(data))
     payload.update(copy.deepcopy(dict(routing_data or {})))
 
+    before = _ready_ids(workflow)
+
     def action(tracker: _Tracker) -> Outcome:
         tracker(task)
         task.data.update(payload)
         task.run()
         _run_engine(workflow, tracker)
-        return _outcome(engine, workflow)
+        return _outcome(engine, workflow, before)
 
     return _guarded(now, action)
 
@@ -348,9 +358,10 @@ def refresh_timers(engine: Engine, version_key: str, state: dict[str, Any], now:
 
     def action(tracker: _Tracker) -> Outcome:
         workflow = engine.load(state, version_key)
+        before = _ready_ids(workflow)
         workflow.refresh_timers()
         _run_engine(workflow, tracker)
-        return _outcome(engine, workflow)
+        return _outcome(engine, workflow, before)
 
     return _guarded(now, action)
 
@@ -460,13 +471,14 @@ def change_status(
                 payload.setdefault(name, None)
     payload.update(chosen)
     payload["next_status"] = next_status
+    before = _ready_ids(workflow)
 
     def action(tracker: _Tracker) -> Outcome:
         tracker(task)
         task.data.update(payload)
         task.run()
         _run_engine(workflow, tracker)
-        return _outcome(engine, workflow)
+        return _outcome(engine, workflow, before)
 
     return _guarded(now, action)
 
@@ -495,12 +507,13 @@ def send_message(
 
     def action(tracker: _Tracker) -> Outcome:
         workflow = engine.load(state, version_key)
+        before = _ready_ids(workflow)
         # The spiff class: the parser builds spiff MessageEventDefinitions and matching compares classes.
         event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload)))
         # What BpmnWorkflow.send_event does, minus its generic WorkflowException when nobody catches.
         if workflow.event_manager.catch(event, internal=False) == 0:
             raise NotWaiting(name)
         _run_engine(workflow, tracker)
-        return _outcome(engine, workflow)
+        return _outcome(engine, workflow, before)
 
     return _guarded(now, action)

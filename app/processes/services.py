@@ -426,27 +426,33 @@ def _apply(instance: ProcessInstance, outcome: runtime.Outcome, actor_id: int | 
 
 def _sync_human_tasks(instance: ProcessInstance, outcome: runtime.Outcome, actor_id: int | None, at: datetime,
                       completed_task: HumanTask | None) -> None:
-    """Rewrite the task index of one instance from the engine's ready and finished manual tasks."""
-    rows = {t.task_uuid: t for t in db.session.scalars(
-        sa.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == OPEN))}
-    for task_id, final_state in outcome.finished_tasks.items():
-        row = rows.pop(task_id, None)
-        if row is None:
-            continue
-        row.status = COMPLETED if final_state == "completed" else CANCELED
-        row.completed_at = at
-        if final_state == "completed":
-            row.completed_by_id = actor_id
+    """Bring the instance's task index up to date with the engine's ready and finished human tasks.
+
+    The engine says which tasks were ready before the command, so the index is updated from that
+    difference without reading it back; without it (None) the open rows are read and compared.
+    """
+    ready_ids = {t.task_id for t in outcome.ready_tasks}
+    if outcome.ready_before is None:
+        open_ids = set(db.session.scalars(sa.select(HumanTask.task_uuid).where(
+            HumanTask.instance_id == instance.id, HumanTask.status == OPEN)))
+    else:
+        open_ids = set(outcome.ready_before)
+    closed = open_ids - ready_ids
     if completed_task is not None and completed_task.status == OPEN:
         completed_task.status, completed_task.completed_at, completed_task.completed_by_id = COMPLETED, at, actor_id
-        rows.pop(completed_task.task_uuid, None)
-    ready_ids = {t.task_id for t in outcome.ready_tasks}
-    for task_id, row in rows.items():
-        if task_id not in ready_ids:  # vanished without a final state (e.g. a cancelled subprocess)
-            row.status, row.completed_at = CANCELED, at
+        closed.discard(completed_task.task_uuid)
+    for final, ids in ((COMPLETED, [i for i in closed if outcome.finished_tasks.get(i) == "completed"]),
+                       (CANCELED, [i for i in closed if outcome.finished_tasks.get(i) != "completed"])):
+        if ids:  # a task that vanished without a final state (e.g. a cancelled subprocess) is canceled too
+            values: dict[str, Any] = {"status": final, "completed_at": at}
+            if final == COMPLETED:
+                values["completed_by_id"] = actor_id
+            db.session.execute(sa.update(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.task_uuid.in_(ids), HumanTask.status == OPEN)
+                .values(**values).execution_options(synchronize_session="fetch"))
     # Status tasks drive the Actions widget and the kanban, never the inbox.
     new_tasks = [t for t in outcome.ready_tasks
-                 if t.task_id not in rows and t.properties.get("crm_kind") != "status"]
+                 if t.task_id not in open_ids and t.properties.get("crm_kind") != "status"]
     if new_tasks:
         rtype = record_type(instance.record_type)
         info = rtype.describe(instance.record_id)
