@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager
@@ -190,10 +189,9 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    """The active user of a valid, unrevoked token (one query, groups included)."""
-    user = db.session.execute(sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
-                              .where(ApiToken.token_hash == _hash_token(token), ApiToken.is_revoked.is_(False))
-                              .options(joinedload(User.groups))).unique().scalar_one_or_none()
+    """The active user of a valid, unrevoked token (one query; groups load when a check needs them)."""
+    user = db.session.scalar(sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
+                             .where(ApiToken.token_hash == _hash_token(token), ApiToken.is_revoked.is_(False)))
     return user if user is not None and user.is_active else None
 
 

@@ -102,7 +102,8 @@ def _author_id(task: HumanTask) -> int | None:
 
 
 def can_view(task: HumanTask, user: User) -> bool:
-    if is_admin(user) or task.assignee_id == user.id or task.completed_by_id == user.id:
+    # Cheapest checks first: the assignee's own task needs no group or subordinate lookup.
+    if task.assignee_id == user.id or task.completed_by_id == user.id or is_admin(user):
         return True
     if task.assignee_id is None and task.candidate_group_id in user.group_ids:
         return True
