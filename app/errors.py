@@ -6,7 +6,10 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +84,6 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
 
 def _respond(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response | tuple[Any, int]:
     # The unit of work failed: discard it before rendering (the page itself reads the database).
-    from app.extensions import db  # noqa: errors is imported by extensions' users; keep it cycle-free
-
     db.session.rollback()
     if wants_json():
         return jsonify(error_body(code, message, fields)), status
@@ -110,8 +111,6 @@ HTTP_CODES = {
 
 
 def register_error_handlers(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError  # noqa: local import keeps flask_wtf out of module import time
-
     @app.errorhandler(CrmError)
     def _crm_error(e: CrmError) -> Any:
         return _respond(e.status, e.code, e.message, e.fields)
