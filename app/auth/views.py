@@ -1,30 +1,22 @@
 from __future__ import annotations
 
-from functools import wraps
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
 
-from app.access.services import is_admin
+from app.access.decorators import admin_required as _admin_required
 from app.auth import services
-from app.errors import CrmError, PermissionDenied
+from app.errors import CrmError
 from app.extensions import db
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not is_admin(current_user):
-            raise PermissionDenied(_("Only administrators can manage users."))
-        return view(*args, **kwargs)
-
-    return wrapper
+admin_required = _admin_required(_l("Only administrators can manage users."))
 
 
 def _safe_next(target: str | None) -> str:

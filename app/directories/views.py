@@ -1,30 +1,21 @@
 from __future__ import annotations
 
-from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import lazy_gettext as _l
 
-from app.access.services import is_admin
+from app.access.decorators import admin_required as _admin_required
 from app.directories import services
-from app.errors import InvalidInput, PermissionDenied
+from app.errors import InvalidInput
 from app.extensions import db
 
 bp = Blueprint("directories", __name__, template_folder="templates")
 
 
-def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not is_admin(current_user):
-            raise PermissionDenied(_("Only administrators can manage directories."))
-        return view(*args, **kwargs)
-
-    return wrapper
+admin_required = _admin_required(_l("Only administrators can manage directories."))
 
 
 def _render(errors: dict[str, str] | None = None, failed_directory: str | None = None, status: int = 200) -> Any:

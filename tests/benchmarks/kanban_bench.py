@@ -35,7 +35,6 @@ import pstats
 import random
 import re
 import sqlite3
-import statistics
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -47,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = Path(__file__).resolve().parent / "out"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks._common import log, remove_db_files, sqlite_ts, summary  # noqa: E402
 
 TARGET_P95_MS = 100.0
 KANBAN_URL = "/leads/kanban"
@@ -65,41 +66,6 @@ COMPANY = ("ООО «Ромашка»", "АО «Вектор»", "Acme Ltd", "Gl
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def pct(values: list[float], q: float) -> float:
-    """Percentile with linear interpolation (q in 0..100)."""
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    k = (len(s) - 1) * q / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
-def summary(values_ms: list[float]) -> dict[str, float]:
-    if not values_ms:
-        return {"n": 0}
-    return {"n": len(values_ms), "p50": round(pct(values_ms, 50), 3), "p95": round(pct(values_ms, 95), 3),
-            "p99": round(pct(values_ms, 99), 3), "max": round(max(values_ms), 3),
-            "mean": round(statistics.fmean(values_ms), 3), "min": round(min(values_ms), 3)}
-
-
-def sqlite_ts(dt: datetime) -> str:
-    """The text SQLAlchemy's SQLite DateTime writes: naive UTC 'YYYY-MM-DD HH:MM:SS.ffffff'."""
-    return dt.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def remove_db_files(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        p = Path(str(path) + suffix)
-        if p.exists():
-            p.unlink()
 
 
 def money(value: Decimal) -> str:
