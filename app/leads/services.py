@@ -25,7 +25,7 @@ from app.counterparties import services as counterparties
 from app.db import next_number
 from app.deals import services as deals
 from app.directories import services as directories
-from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.errors import Conflict, CrmError, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.leads.models import STATUSES, Lead, LeadContact, lead_observers
 from app.processes import services as processes
@@ -444,7 +444,7 @@ def change_status_many(lead_ids: list[int], next_status: str, data: Mapping[str,
             change_status(lead_id, next_status, data, actor)
             savepoint.commit()
             results[lead_id] = None
-        except (InvalidInput, Conflict, PermissionDenied, NotFound) as e:
+        except CrmError as e:  # this lead stays as it was; the others still move
             savepoint.rollback()
             results[lead_id] = e.message if not e.fields else "; ".join(e.fields.values())
     return results
