@@ -90,11 +90,47 @@ def _init_processes(app: Flask) -> None:
     from app.assignments import services as assignments
     from app.leads import services as leads
     from app.processes.records import register_record_types
-    from app.processes.services import check_deployed_on_start, init_engine
+    from app.processes.services import init_engine
 
     register_record_types(app, assignments.RECORD_TYPES + leads.RECORD_TYPES)
     init_engine(app, services={**assignments.SERVICE_TASKS, **leads.SERVICE_TASKS})
-    check_deployed_on_start(app)
+    _deploy_on_start(app)
+
+
+def _deploy_on_start(app: Flask) -> None:
+    """Never serve an undeployed BPMN change silently: deploy it or warn (CRM_DEPLOY_ON_START).
+
+    Its own unit of work at startup, so it commits here, like a CLI command.
+    """
+    import sqlalchemy as sa
+
+    from app.processes.models import ProcessVersion
+    from app.processes.services import DeployRefused, deploy_directory, undeployed_changes
+
+    mode = app.config["CRM_DEPLOY_ON_START"]
+    if mode == "off":
+        return
+    with app.app_context():
+        if not sa.inspect(db.engine).has_table(ProcessVersion.__tablename__):
+            logger.warning("database is not migrated yet; run `flask --app app db upgrade`")
+            return
+        try:
+            if mode == "deploy":
+                result = deploy_directory()
+                db.session.commit()
+                for v in result.deployed:
+                    logger.warning("deployed %s version %s (%s)", v.process_id, v.version, v.id[:12])
+            elif changed := undeployed_changes():
+                logger.warning("BPMN files changed but not deployed: %s; run `flask --app app crm deploy`",
+                               ", ".join(changed))
+        except DeployRefused as e:
+            db.session.rollback()
+            logger.error("BPMN deploy refused at startup: %s", e)
+        except sa.exc.IntegrityError:
+            # Another web worker deployed the same file at the same moment.
+            db.session.rollback()
+        finally:
+            db.session.remove()
 
 
 def _session_class() -> Any:

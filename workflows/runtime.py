@@ -281,6 +281,20 @@ def _find_task(workflow: Any, task_id: str) -> Any:
     return task
 
 
+def _run_task(engine: Engine, workflow: Any, task: Any, payload: dict[str, Any], now: datetime) -> Outcome:
+    """Complete the READY ``task`` with ``payload`` in its data and run the engine."""
+    before = _ready_ids(workflow)
+
+    def action(tracker: _Tracker) -> Outcome:
+        tracker(task)
+        task.data.update(payload)
+        task.run()
+        _run_engine(workflow, tracker)
+        return _outcome(engine, workflow, before)
+
+    return _guarded(now, action)
+
+
 # -- commands --------------------------------------------------------------------------------
 
 
@@ -340,17 +354,7 @@ def complete_user_task(
     else:
         payload = copy.deepcopy(dict(data))
     payload.update(copy.deepcopy(dict(routing_data or {})))
-
-    before = _ready_ids(workflow)
-
-    def action(tracker: _Tracker) -> Outcome:
-        tracker(task)
-        task.data.update(payload)
-        task.run()
-        _run_engine(workflow, tracker)
-        return _outcome(engine, workflow, before)
-
-    return _guarded(now, action)
+    return _run_task(engine, workflow, task, payload, now)
 
 
 def refresh_timers(engine: Engine, version_key: str, state: dict[str, Any], now: datetime) -> Outcome:
@@ -471,16 +475,7 @@ def change_status(
                 payload.setdefault(name, None)
     payload.update(chosen)
     payload["next_status"] = next_status
-    before = _ready_ids(workflow)
-
-    def action(tracker: _Tracker) -> Outcome:
-        tracker(task)
-        task.data.update(payload)
-        task.run()
-        _run_engine(workflow, tracker)
-        return _outcome(engine, workflow, before)
-
-    return _guarded(now, action)
+    return _run_task(engine, workflow, task, payload, now)
 
 
 def _load_form(engine: Engine, task: Any, form: str) -> dict[str, Any]:

@@ -128,10 +128,9 @@ def create_assignment() -> Any:
 
 @bp.get("/assignments")
 def list_assignments() -> Any:
-    page = request.args.get("page", 1, type=int)
-    per_page = max(1, min(request.args.get("per_page", 20, type=int), 100))
-    items, total = assignments.list_assignments(current_user, page=page, per_page=per_page)
-    return jsonify({"items": [assignment_json(a) for a in items], "total": total})
+    page = assignments.list_assignments(current_user, page=request.args.get("page", 1, type=int),
+                                        per_page=request.args.get("per_page", 20, type=int))
+    return jsonify({"items": [assignment_json(a) for a in page.items], "total": page.total})
 
 
 @bp.get("/assignments/<int:assignment_id>")

@@ -20,6 +20,7 @@ from app.auth.services import find_user_by_login, subordinate_ids
 from app.db import next_number
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
+from app.pagination import Page, clamp
 from app.processes import services as processes
 from app.processes.records import RecordInfo, RecordType
 
@@ -136,16 +137,17 @@ def get_assignment(assignment_id: int, user: User) -> Assignment:
     return assignment
 
 
-def list_assignments(user: User, page: int = 1, per_page: int = 20) -> tuple[list[Assignment], int]:
+def list_assignments(user: User, page: int = 1, per_page: int = 20) -> Page[Assignment]:
     """Assignments the user authored, executes or reviews (admins: all), newest first."""
     where = []
     if not is_admin(user):
         where.append(sa.or_(Assignment.author_id == user.id, Assignment.executor_id == user.id,
                             Assignment.reviewer_id == user.id))
+    page, per_page = clamp(page, per_page)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(*where)) or 0
     items = list(db.session.scalars(sa.select(Assignment).where(*where).order_by(Assignment.id.desc())
-                                    .limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    return items, total
+                                    .limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)
 
 
 # ---------------------------------------------------------------- process integration

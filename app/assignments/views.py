@@ -18,9 +18,8 @@ bp = Blueprint("assignments", __name__, template_folder="templates")
 @bp.get("/assignments")
 @login_required
 def index() -> Any:
-    page = max(1, request.args.get("page", 1, type=int))
-    items, total = services.list_assignments(current_user, page=page)
-    return render_template("assignments/index.html", items=items, total=total, page=page, pages=max(1, -(-total // 20)))
+    page = services.list_assignments(current_user, page=request.args.get("page", 1, type=int))
+    return render_template("assignments/index.html", page=page)
 
 
 @bp.route("/assignments/new", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from app.db import next_number
 from app.deals.models import Deal, DealContact
 from app.errors import NotFound
 from app.extensions import db
+from app.pagination import Page, clamp
 from app.processes import services as processes
 
 if TYPE_CHECKING:
@@ -45,9 +46,10 @@ def get_deal(deal_id: int, user: User) -> Deal:
     return deal
 
 
-def list_deals(user: User, page: int = 1, per_page: int = 20) -> tuple[list[Deal], int]:
+def list_deals(user: User, page: int = 1, per_page: int = 20) -> Page[Deal]:
+    page, per_page = clamp(page, per_page)
     where = visible_filter(user)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Deal).where(where)) or 0
     items = list(db.session.scalars(sa.select(Deal).where(where).order_by(Deal.id.desc())
-                                    .limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    return items, total
+                                    .limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)

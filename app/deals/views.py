@@ -13,9 +13,8 @@ bp = Blueprint("deals", __name__, template_folder="templates")
 @bp.get("/deals")
 @login_required
 def index() -> Any:
-    page = max(1, request.args.get("page", 1, type=int))
-    items, total = services.list_deals(current_user, page=page)
-    return render_template("deals/index.html", items=items, total=total, page=page, pages=max(1, -(-total // 20)))
+    page = services.list_deals(current_user, page=request.args.get("page", 1, type=int))
+    return render_template("deals/index.html", page=page)
 
 
 @bp.get("/deals/<int:record_id>")

@@ -154,40 +154,13 @@ def deploy_file(xml: bytes, file_name: str, deployed_by_id: int | None) -> list[
 
 
 def undeployed_changes() -> list[str]:
-    """Process ids whose file in BPMN_DIR differs from every deployed version."""
-    candidates = scan_bpmn_dir(Path(current_app.config["BPMN_DIR"]), Path(current_app.config["FORMS_DIR"]))
+    """Process ids whose file in BPMN_DIR differs from every deployed version. Raises DeployRefused."""
+    try:
+        candidates = scan_bpmn_dir(Path(current_app.config["BPMN_DIR"]), Path(current_app.config["FORMS_DIR"]))
+    except BpmnDeployError as e:
+        raise DeployRefused(str(e)) from e
     known = set(db.session.scalars(sa.select(ProcessVersion.id)))
     return [c.process_id for c in candidates if c.sha256 not in known]
-
-
-def check_deployed_on_start(app: Flask) -> None:
-    """Never serve an undeployed change silently: deploy it or warn (CRM_DEPLOY_ON_START)."""
-    mode = app.config["CRM_DEPLOY_ON_START"]
-    if mode == "off":
-        return
-    with app.app_context():
-        if not sa.inspect(db.engine).has_table(ProcessVersion.__tablename__):
-            logger.warning("database is not migrated yet; run `flask --app app db upgrade`")
-            return
-        try:
-            if mode == "deploy":
-                result = deploy_directory()
-                db.session.commit()
-                for v in result.deployed:
-                    logger.warning("deployed %s version %s (%s)", v.process_id, v.version, v.id[:12])
-            else:
-                changed = undeployed_changes()
-                if changed:
-                    logger.warning("BPMN files changed but not deployed: %s; run `flask --app app crm deploy`",
-                                   ", ".join(changed))
-        except (DeployRefused, BpmnDeployError) as e:
-            db.session.rollback()
-            logger.error("BPMN deploy refused at startup: %s", e)
-        except sa.exc.IntegrityError:
-            # Another web worker deployed the same file at the same moment.
-            db.session.rollback()
-        finally:
-            db.session.remove()
 
 
 def list_versions() -> list[ProcessVersion]:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 
 def log(msg: str) -> None:
@@ -47,3 +49,17 @@ def remove_db_files(path: Path) -> None:
         p = Path(str(path) + suffix)
         if p.exists():
             p.unlink()
+
+
+def time_calls(owner: Any, attr: str, sink: list[float]) -> None:
+    """Replace ``owner.attr`` by a wrapper that appends each call's duration (ms) to ``sink``."""
+    original: Callable[..., Any] = getattr(owner, attr)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            sink.append((time.perf_counter() - t0) * 1000)
+
+    setattr(owner, attr, timed)

@@ -46,7 +46,7 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks._common import log, remove_db_files, sqlite_ts, summary  # noqa: E402
+from tests.benchmarks._common import log, remove_db_files, sqlite_ts, summary, time_calls  # noqa: E402
 
 SYNTHETIC_UUID_PREFIX = "bbbbbbbb-"  # task_uuid prefix of synthetic rows (real ones are uuid4)
 BENCH_TITLE_PREFIX = "Bench assignment"
@@ -449,20 +449,8 @@ class EngineTimer:
         from app.processes import services as psvc
         from workflows import runtime
 
-        def wrap(owner: Any, attr: str, sink: list[float]) -> None:
-            original: Callable[..., Any] = getattr(owner, attr)
-
-            def timed(*args: Any, **kwargs: Any) -> Any:
-                t0 = time.perf_counter()
-                try:
-                    return original(*args, **kwargs)
-                finally:
-                    sink.append((time.perf_counter() - t0) * 1000)
-
-            setattr(owner, attr, timed)
-
-        wrap(psvc, "complete_task", self.service)
-        wrap(runtime, "complete_user_task", self.engine)
+        time_calls(psvc, "complete_task", self.service)
+        time_calls(runtime, "complete_user_task", self.engine)
 
         def before(_session: Any) -> None:
             self._commit_t0 = time.perf_counter()

@@ -47,7 +47,7 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks._common import log, remove_db_files, sqlite_ts, summary  # noqa: E402
+from tests.benchmarks._common import log, remove_db_files, sqlite_ts, summary, time_calls  # noqa: E402
 
 TARGET_P95_MS = 100.0
 KANBAN_URL = "/leads/kanban"
@@ -318,20 +318,8 @@ class PhaseTimer:
         self.kanban: list[float] = []
         self.render: list[float] = []
 
-        def wrap(owner: Any, attr: str, sink: list[float]) -> None:
-            original = getattr(owner, attr)
-
-            def timed(*args: Any, **kwargs: Any) -> Any:
-                t0 = time.perf_counter()
-                try:
-                    return original(*args, **kwargs)
-                finally:
-                    sink.append((time.perf_counter() - t0) * 1000)
-
-            setattr(owner, attr, timed)
-
-        wrap(journal, "kanban", self.kanban)
-        wrap(views, "render_template", self.render)
+        time_calls(journal, "kanban", self.kanban)
+        time_calls(views, "render_template", self.render)
 
     def reset(self) -> None:
         self.kanban.clear()
