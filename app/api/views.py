@@ -212,10 +212,9 @@ def update_lead(lead_id: int) -> Any:
 @bp.get("/leads/<int:lead_id>/actions")
 def lead_actions(lead_id: int) -> Any:
     lead = leads.get_lead(lead_id, current_user)
-    allowed = leads.status_actions(lead, current_user)
+    actions = leads.status_actions(lead, current_user)
     return jsonify({"status": lead.status, "items": [
-        {"status": s, "form": processes.form_schema(f) if (f := leads.transition_form(lead, s)) else None}
-        for s in allowed]})
+        {"status": s, "form": processes.form_schema(form) if form else None} for s, form in actions.items()]})
 
 
 @bp.post("/leads/<int:lead_id>/status")

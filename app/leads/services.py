@@ -396,12 +396,15 @@ def remove_contact(lead_id: int, contact_id: int, actor: User) -> None:
 # --------------------------------------------------------------------------- status
 
 
-def status_actions(lead: Lead, user: User) -> list[str]:
-    """The statuses this user may move the lead to now (empty when none or no write access)."""
+def status_actions(lead: Lead, user: User) -> dict[str, str | None]:
+    """The statuses this user may move the lead to now, each with its transition form path (or None).
+
+    Empty when no move is possible or the user has no write access. One workflow load for all.
+    """
     if not can_edit(lead, user):
-        return []
+        return {}
     actions = processes.status_actions(RECORD_TYPE, lead.id)
-    return actions.allowed if actions else []
+    return {s: actions.transition_forms.get(s) for s in actions.allowed} if actions else {}
 
 
 def transition_form(lead: Lead, next_status: str) -> str | None:

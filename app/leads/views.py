@@ -103,12 +103,13 @@ def quick_create() -> Any:
 
 def _card(lead: Any, errors: dict[str, str] | None = None, status: int = 200, status_form: str | None = None,
           form: Any = None) -> Any:
+    tasks = record_tasks("lead", lead.id)
     return render_template(
         "leads/card.html", lead=lead, errors=errors or {}, form=form or {},
         can_edit=services.can_edit(lead, current_user),
         actions=services.status_actions(lead, current_user), status_form=status_form,
-        my_tasks=[t for t in record_tasks("lead", lead.id) if t.assignee_id == current_user.id and t.is_open],
-        all_tasks=record_tasks("lead", lead.id), history=list_changes("lead", lead.id), now=processes.now(),
+        my_tasks=[t for t in tasks if t.assignee_id == current_user.id and t.is_open], all_tasks=tasks,
+        history=list_changes("lead", lead.id), now=processes.now(),
         is_director=services.is_commercial_director(current_user), **_choices()), status
 
 
