@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from app.auth.models import User
-from app.auth.services import get_user
+from app.auth.services import get_user, list_group_members
 
 logger = logging.getLogger(__name__)
 
@@ -86,3 +86,18 @@ def is_commercial_director(user: User) -> bool:
 
 def is_crm_manager(user: User) -> bool:
     return user.in_group(current_app.config["CRM_GROUP_CRM_MANAGER"])
+
+
+def _responsible_groups() -> set[str]:
+    cfg = current_app.config
+    return {cfg["CRM_GROUP_CRM_MANAGER"], cfg["CRM_GROUP_COMMERCIAL_DIRECTOR"]}
+
+
+def is_eligible_responsible(user: User) -> bool:
+    """Who may be made responsible for a record: an active CRM Manager or Commercial Director."""
+    return user.is_active and bool(_responsible_groups() & set(user.group_ids))
+
+
+def eligible_responsibles() -> list[User]:
+    """The people a "Responsible" picker offers: active members of the CRM Manager or Commercial Director group."""
+    return list_group_members(sorted(_responsible_groups()))

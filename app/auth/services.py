@@ -15,7 +15,7 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager
 
-from app.auth.models import ApiToken, Group, User
+from app.auth.models import ApiToken, Group, User, user_groups
 from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, wants_json
 from app.extensions import db
 
@@ -165,6 +165,13 @@ def list_users(include_inactive: bool = True) -> list[User]:
     if not include_inactive:
         query = query.where(User.is_active_user.is_(True))
     return list(db.session.scalars(query))
+
+
+def list_group_members(group_ids: list[str]) -> list[User]:
+    """Active members of any of `group_ids`, by name."""
+    member = sa.select(user_groups.c.user_id).where(user_groups.c.group_id.in_(group_ids))
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(member), User.is_active_user.is_(True))
+                                   .order_by(User.full_name, User.login)))
 
 
 def list_groups() -> list[Group]:
