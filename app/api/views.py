@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.assignments import services as assignments
 from app.auth import services as auth
-from app.errors import BadRequest, NotAuthenticated
+from app.errors import BadRequest, InvalidInput, NotAuthenticated
 from app.api import authenticate_request, iso, json_body
 from app.extensions import db
 from app.leads import journal as lead_journal
 from app.leads import services as leads
 from app.processes import services as processes
+from app.processes.records import record_type
 from app.tasks import services as tasks
 from app.tasks.models import HumanTask
 
@@ -78,6 +79,8 @@ def get_task(task_id: int) -> Any:
     task = tasks.get_task(task_id, current_user)
     body = task_json(task)
     body["version"] = tasks.instance_version(task) if task.is_open else None
+    body["context"] = [{"label": label, "value": value} for label, value in tasks.task_context(task)]
+    body["record_url"] = url_for(record_type(task.record_type).url_endpoint, record_id=task.record_id)
     return jsonify(body)
 
 
@@ -105,7 +108,10 @@ def complete_task(task_id: int) -> Any:
 
 @bp.post("/tasks/<int:task_id>/reassign")
 def reassign_task(task_id: int) -> Any:
-    task = tasks.reassign_task(task_id, str(json_body().get("assignee", "")), current_user)
+    assignee = json_body().get("assignee")
+    if not isinstance(assignee, str):
+        raise InvalidInput(fields={"assignee": _("Choose the new assignee.")})
+    task = tasks.reassign_task(task_id, assignee, current_user)
     db.session.commit()
     return jsonify(task_json(task, with_form=False))
 

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.access.services import LaneTarget, is_admin
@@ -20,6 +21,7 @@ from app.auth.services import find_user_by_login, subordinate_ids
 from app.db import next_number
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
+from app.labels import label
 from app.pagination import Page, clamp
 from app.processes import services as processes
 from app.processes.records import RecordInfo, RecordType
@@ -167,6 +169,23 @@ def describe(assignment_id: int) -> RecordInfo:
         })
 
 
+def summarize_assignment(assignment_id: int) -> list[tuple[str, str]]:
+    """What the assignment's tasks show: the brief to the executor, the result to the reviewer, the
+    reviewer's comment on rework. Values are display text in the current locale."""
+    a = _get(assignment_id)
+    executor = a.executor.display_name if a.executor else (_(a.executor_group.name) if a.executor_group else "—")
+    pairs = [(_("Description"), a.description or "—"), (_("Author"), a.author.display_name),
+             (_("Executor"), executor), (_("Due date"), format_date(a.due_date, "medium")),
+             (_("Status"), label("assignment_status", a.status))]
+    if a.reviewer is not None:
+        pairs.append((_("Reviewer"), a.reviewer.display_name))
+    if a.result_comment:
+        pairs.append((_("Result"), a.result_comment))
+    if a.review_comment:
+        pairs.append((_("Review comment"), a.review_comment))
+    return pairs
+
+
 def on_task_reassigned(assignment_id: int, lane: str | None, user_id: int) -> None:
     """The executor's task moved to another user (claim or board drag): they become the executor."""
     if lane == "executor":
@@ -208,5 +227,7 @@ SERVICE_TASKS: dict[str, Callable[..., Any]] = {
     "crm.set_assignment_status": set_assignment_status,
 }
 
+# Assignments are handed over by their author or the executor's line manager, to any active user.
 RECORD_TYPES = (RecordType(name=RECORD_TYPE, describe=describe, url_endpoint="assignments.detail",
-                           on_task_reassigned=on_task_reassigned),)
+                           on_task_reassigned=on_task_reassigned, reassign_requires_director=False,
+                           summary=summarize_assignment),)

@@ -14,7 +14,12 @@
           body: JSON.stringify({assignee: assignee})
         }).then(function (r) {
           if (r.ok) { errorBox.classList.add('d-none'); window.location.reload(); return; }
-          return r.json().then(function (body) { throw new Error(body.error ? body.error.message : r.statusText); });
+          return r.json().then(function (body) {
+            // A refused assignee comes as a field error (422); show it rather than the generic message.
+            const error = body.error || {};
+            const fields = Object.values(error.fields || {});
+            throw new Error(fields.length ? fields.join(' ') : (error.message || r.statusText));
+          });
         }).catch(function (err) {
           evt.from.insertBefore(card, evt.from.children[evt.oldIndex] || null);
           errorBox.textContent = err.message; errorBox.classList.remove('d-none');

@@ -1,4 +1,4 @@
-"""Inbox queries, task visibility, claim, complete and reassign.
+"""Inbox queries, task visibility, claim, complete, reassign, and the context a task page shows.
 
 Reads use only the `human_tasks` index (no workflow is loaded for a list). Writes flush; the
 caller commits. Raises NotFound (unknown or invisible task), PermissionDenied, Conflict, InvalidInput.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.access.services import is_admin
+from app.access.services import is_admin, is_commercial_director, is_eligible_responsible
 from app.auth.models import User
 from app.auth.services import find_user_by_login, subordinate_ids
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -21,7 +21,7 @@ from app.extensions import db
 from app.pagination import Page, clamp
 from app.processes import services as processes
 from app.processes.models import ProcessInstance
-from app.processes.records import record_type
+from app.processes.records import list_record_types, record_type
 from app.tasks.models import OPEN, HumanTask
 
 SCOPES = ("current", "completed", "subordinates")
@@ -101,12 +101,18 @@ def _author_id(task: HumanTask) -> int | None:
     return db.session.scalar(sa.select(ProcessInstance.started_by_id).where(ProcessInstance.id == task.instance_id))
 
 
+def _reassigned_by_director(task: HumanTask) -> bool:
+    return record_type(task.record_type).reassign_requires_director
+
+
 def can_view(task: HumanTask, user: User) -> bool:
     # Cheapest checks first: the assignee's own task needs no group or subordinate lookup.
     if task.assignee_id == user.id or task.completed_by_id == user.id or is_admin(user):
         return True
     if task.assignee_id is None and task.candidate_group_id in user.group_ids:
         return True
+    if is_commercial_director(user) and _reassigned_by_director(task):
+        return True  # who assigns the record's responsible sees (and may reassign) its tasks
     if task.assignee_id is not None and task.assignee_id in subordinate_ids(user.id):
         return True
     return _author_id(task) == user.id
@@ -121,9 +127,15 @@ def can_claim(task: HumanTask, user: User) -> bool:
 
 
 def can_reassign(task: HumanTask, user: User) -> bool:
-    """The author of the process (e.g. of the assignment), the assignee's line manager, or an admin."""
+    """Who may give an open task to someone else, as the task's record type declares.
+
+    A record whose tasks follow its responsible (lead, deal): the Commercial Director or an admin.
+    Otherwise (assignments): the author of the process, the assignee's line manager, or an admin.
+    """
     if not task.is_open:
         return False
+    if _reassigned_by_director(task):
+        return is_commercial_director(user)
     if is_admin(user) or _author_id(task) == user.id:
         return True
     return task.assignee_id is not None and task.assignee_id in subordinate_ids(user.id)
@@ -176,15 +188,28 @@ def complete_task(task_ref: int | str, user: User, data: dict[str, Any], expecte
 
 
 def reassign_task(task_ref: int | str, new_assignee_login: str, user: User) -> HumanTask:
-    """Give an open task to another user (Assignment Board drag). Raises PermissionDenied, InvalidInput."""
+    """Give an open task to another active user (Assignment Board drag, API).
+
+    The rule comes from the task's record type (see `can_reassign`); for a record whose tasks follow
+    its responsible, the new assignee must also be eligible as responsible. Side effects: the record
+    follows the task (`on_task_reassigned`); flushes. Raises NotFound, Conflict, PermissionDenied,
+    InvalidInput (field `assignee`).
+    """
     task = get_task(task_ref, user)
     if not task.is_open:
         raise Conflict(_("This task has already been completed or canceled."), code="task_not_open")
+    by_director = _reassigned_by_director(task)
     if not can_reassign(task, user):
+        if by_director:
+            raise PermissionDenied(_("Only the Commercial Director can reassign the tasks of this record."))
         raise PermissionDenied(_("Only the author of the assignment or the executor's line manager can reassign it."))
     target = find_user_by_login(new_assignee_login)
     if target is None or not target.is_active:
         raise InvalidInput(fields={"assignee": _("User %(login)s not found.", login=new_assignee_login)})
+    if by_director and not is_eligible_responsible(target):
+        raise InvalidInput(fields={"assignee": _(
+            "%(name)s cannot be responsible: only active CRM Managers and Commercial Directors can.",
+            name=target.display_name)})
     if target.id == task.assignee_id:
         return task
     task.assignee_id = target.id
@@ -200,8 +225,24 @@ def _notify_record(task: HumanTask, new_user_id: int) -> None:
         hook(task.record_id, task.lane, new_user_id)
 
 
+def task_context(task: HumanTask) -> list[tuple[str, str]]:
+    """The key fields of the task's record as (label, value) pairs, as its record type summarises them.
+
+    The caller has checked that the user may see the task (`get_task`). Empty when the record type
+    declares no summary.
+    """
+    summary = record_type(task.record_type).summary
+    return summary(task.record_id) if summary is not None else []
+
+
 def instance_version(task: HumanTask) -> int:
     return processes.get_instance(task.instance_id).version
+
+
+def _director_record_types(user: User) -> list[str]:
+    if not is_commercial_director(user):
+        return []
+    return [t.name for t in list_record_types() if t.reassign_requires_director]
 
 
 def board_tasks(user: User, process: str | None = "assignment", limit: int = 500) -> dict[int | None, list[HumanTask]]:
@@ -213,12 +254,17 @@ def board_tasks(user: User, process: str | None = "assignment", limit: int = 500
         subs = subordinate_ids(user.id)
         authored = sa.select(ProcessInstance.id).where(ProcessInstance.started_by_id == user.id)
         # `status` repeated in each branch so that SQLite can use the (status, …) indexes per branch.
-        where = [sa.or_(
+        branches = [
             sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id == user.id),
             sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id.in_(subs)),
             sa.and_(HumanTask.status == OPEN, HumanTask.instance_id.in_(authored)),
             sa.and_(HumanTask.status == OPEN, HumanTask.assignee_id.is_(None),
-                    HumanTask.candidate_group_id.in_(user.group_ids)))]
+                    HumanTask.candidate_group_id.in_(user.group_ids))]
+        director_types = _director_record_types(user)
+        if director_types:
+            # The Commercial Director hands out the tasks of the records whose responsible they assign.
+            branches.append(sa.and_(HumanTask.status == OPEN, HumanTask.record_type.in_(director_types)))
+        where = [sa.or_(*branches)]
         if process:
             where.append(HumanTask.process_id == process)
     tasks = db.session.scalars(sa.select(HumanTask).where(*where).order_by(*SORTS["due"]).limit(limit))

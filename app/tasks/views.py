@@ -54,6 +54,7 @@ def _render_task(task: Any, values: dict[str, Any] | None = None, errors: dict[s
                            values=values if values is not None else prefill,
                            errors=errors or {}, can_complete=services.can_complete(task, current_user),
                            can_claim=services.can_claim(task, current_user),
+                           context=services.task_context(task),
                            version=services.instance_version(task) if task.is_open else None,
                            now=processes.now()), status
 
@@ -108,7 +109,10 @@ def board() -> Any:
 @login_required
 def reassign(task_id: int) -> Any:
     payload = request.get_json(silent=True) or request.form
-    task = services.reassign_task(task_id, str(payload.get("assignee", "")), current_user)
+    assignee = payload.get("assignee") if hasattr(payload, "get") else None
+    if not isinstance(assignee, str):
+        raise InvalidInput(fields={"assignee": _("Choose the new assignee.")})
+    task = services.reassign_task(task_id, assignee, current_user)
     db.session.commit()
     if request.is_json:
         return jsonify({"id": task.id, "assignee": task.assignee.login if task.assignee else None})
