@@ -6,7 +6,6 @@ and/or the element id. Nothing here touches a database; the app stores the candi
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from .errors import BpmnDeployError
-from .forms import FORM_PROPERTY, UI_FORM_PROPERTY, resolve_form_path
+from .forms import FORM_PROPERTY, UI_FORM_PROPERTY, check_field_names, resolve_form_path
+from .sandbox import UnsafeCode, parse_snippet
 from .statuses import (
     ALLOWED_NEXT_PROPERTY,
     KIND_PROPERTY,
@@ -52,6 +52,7 @@ _SNIPPETS: tuple[tuple[str, str | None, Mode, str], ...] = (
     ("//bpmn:loopCardinality", None, "eval", "loop cardinality"),
     ("//bpmn:completionCondition", None, "eval", "completion condition"),
     ("//spiffworkflow:messagePayload", None, "eval", "message payload"),
+    ("//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression", None, "eval", "correlation expression"),
     ("//spiffworkflow:serviceTaskOperator//spiffworkflow:parameter", "value", "eval", "service parameter"),
     (f"//spiffworkflow:property[@name='{DUE_PROPERTY}']", "value", "eval", f"{DUE_PROPERTY} property"),
 )
@@ -102,8 +103,9 @@ def _line_of(tree: Any, element_id: str | None) -> int | None:
 
 
 def compile_snippet(source: str, mode: Mode) -> None:
-    """Compile like the script engine will run it (``eval`` skips leading blanks and tabs)."""
-    ast.parse(source.lstrip(" \t") if mode == "eval" else source, mode=mode)
+    """Parse like the script engine will run it (``eval`` skips leading blanks and tabs) and check it
+    against the restricted evaluator's rules. Raises SyntaxError or ``sandbox.UnsafeCode``."""
+    parse_snippet(source, mode)
 
 
 def _check_python(tree: Any, file_name: str) -> None:
@@ -124,6 +126,17 @@ def _check_python(tree: Any, file_name: str) -> None:
                 raise BpmnDeployError(
                     file_name,
                     f"Python syntax error in {label}: {e.msg} in {offending[:120]!r}",
+                    line=line,
+                    element_id=owner,
+                ) from e
+            except UnsafeCode as e:
+                line = base_line
+                if attribute is None and base_line is not None and e.lineno:
+                    line = base_line + e.lineno - 1
+                raise BpmnDeployError(
+                    file_name,
+                    f"Not allowed in {label}: {e.message}. BPMN code may use task data, the safe builtins "
+                    "and the registered helpers only",
                     line=line,
                     element_id=owner,
                 ) from e
@@ -149,7 +162,8 @@ def _load_json(forms_dir: Path, rel_path: str) -> Any:
 
 
 def check_form_file(forms_dir: Path, rel_path: str, *, ui: bool = False) -> None:
-    """Raise ValueError unless ``rel_path`` is a JSON object (and, unless ``ui``, a valid schema)."""
+    """Raise ValueError unless ``rel_path`` is a JSON object (and, unless ``ui``, a valid schema whose
+    field names are not reserved routing variables: ``forms.check_field_names``)."""
     document = _load_json(forms_dir, rel_path)
     if not isinstance(document, dict):
         raise ValueError(f"Form file {rel_path} must contain a JSON object")
@@ -159,6 +173,10 @@ def check_form_file(forms_dir: Path, rel_path: str, *, ui: bool = False) -> None
         except SchemaError as e:
             path = "/".join(str(p) for p in e.absolute_path) or "(root)"
             raise ValueError(f"Form schema {rel_path} is invalid at {path}: {e.message}") from e
+        try:
+            check_field_names(document)
+        except ValueError as e:
+            raise ValueError(f"Form schema {rel_path}: {e}") from e
 
 
 def _check_forms(tree: Any, file_name: str, forms_dir: Path) -> None:
@@ -270,7 +288,9 @@ def check_bpmn(xml: bytes, file_name: str, forms_dir: Path) -> list[DeployCandid
     """Check one BPMN file; return one candidate per executable process.
 
     Raises BpmnDeployError for malformed XML, an XSD or SpiffWorkflow validation failure,
-    a Python snippet that does not compile, a plain ``bpmn:task``, a missing/invalid form schema,
+    a Python snippet that does not compile or uses what the restricted evaluator refuses
+    (``workflows.sandbox``), a plain ``bpmn:task``, a missing/invalid form schema (or one declaring
+    a reserved routing variable),
     or a status task (``crm_kind=status``) without ``status``/``allowed_next`` or with a
     ``transition_forms`` entry that is malformed, not an allowed next status, or not a valid schema.
     """

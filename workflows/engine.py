@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -27,6 +28,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from . import clock
 from .deploy import spiff_message
 from .errors import BpmnDeployError, EngineError, WorkflowError
+from .sandbox import RestrictedEnvironment, ScriptLimits
 
 # Every logger SpiffWorkflow creates. Each gets its own level: Task.collect_log_extras() checks the
 # *own* level of 'spiff.task' (not the effective one) to decide whether to attach task data.
@@ -35,12 +37,51 @@ _SPIFF_LOGGERS = ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.
 SpecPair = tuple[Any, dict[str, Any]]  # (BpmnProcessSpec, {subprocess id: spec})
 
 
-class _CrmScriptEngine(PythonScriptEngine):  # type: ignore[misc]
-    """Script engine whose service tasks call the functions the app registered by name."""
+def _task_element_id(task: Any) -> str | None:
+    spec = getattr(task, "task_spec", None)
+    return (getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)) if spec is not None else None
 
-    def __init__(self, services: Mapping[str, Callable[..., Any]], helpers: Mapping[str, Any]) -> None:
-        super().__init__(environment=TaskDataEnvironment(dict(helpers)))
+
+class _CrmScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """Script engine whose snippets run in the restricted evaluator (``workflows.sandbox``) and whose
+    service tasks call the functions the app registered by name."""
+
+    def __init__(
+        self,
+        services: Mapping[str, Callable[..., Any]],
+        helpers: Mapping[str, Any],
+        limits: ScriptLimits | None = None,
+    ) -> None:
+        super().__init__(environment=RestrictedEnvironment(helpers, limits))
         self._services = services
+
+    # SpiffWorkflow wraps whatever a snippet raises into a WorkflowTaskException that keeps only the
+    # expression text; a refused snippet or a spent budget passes through as our own EngineError,
+    # named after its element, so the message says what happened.
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except EngineError as e:
+            if e.element_id is not None:
+                raise
+            raise type(e)(e.message, element_id=_task_element_id(task)) from e
+        except SpiffWorkflowException as e:
+            e.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as e:
+            raise WorkflowTaskException(f"Error evaluating expression '{expression}'", task=task, exception=e) from e
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except EngineError as e:
+            if e.element_id is not None:
+                raise
+            raise type(e)(e.message, element_id=_task_element_id(task)) from e
+        except Exception as e:
+            error = self.create_task_exec_exception(task, script, e)  # may be `e` itself, with notes
+            raise error
 
     def call_service(  # type: ignore[override]
         self, task: Any, operation_name: str, operation_params: Mapping[str, Any], **kwargs: Any
@@ -119,14 +160,17 @@ class Engine:
         services: Mapping[str, Callable[..., Any]],
         helpers: Mapping[str, Any],
         forms_dir: Path,
+        script_limits: ScriptLimits | None = None,
     ) -> None:
+        """Raises ValueError for a helper name that scripts could not use (not an identifier, or
+        starting with ``_``)."""
         for name in _SPIFF_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
         clock.install_spiff_timer_clock()
         self.forms_dir = Path(forms_dir)
         self.services: dict[str, Callable[..., Any]] = dict(services)
         self.helpers: dict[str, Any] = dict(helpers)
-        self.script_engine = _CrmScriptEngine(self.services, self.helpers)
+        self.script_engine = _CrmScriptEngine(self.services, self.helpers, script_limits)
         self._lock = threading.Lock()
         self._serialize_lock = threading.Lock()
         self._versions: dict[str, dict[str, SpecPair]] = {}
@@ -218,5 +262,5 @@ class Engine:
         return workflow
 
     def evaluate(self, task: Any, expression: str) -> Any:
-        """Evaluate a Python expression over a task's data with the helper globals."""
+        """Evaluate a Python expression over a task's data with the helper globals (restricted)."""
         return self.script_engine.evaluate(task, expression)

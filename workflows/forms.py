@@ -1,18 +1,26 @@
 """Binding of user tasks to JSON Schema forms (spiff-arena's property names) and validation.
 
 ``form_for_task`` is the only reader of ``formJsonSchemaFilename`` / ``formUiSchemaFilename``.
+
+What a client may write into a process is exactly what the form declares (``form_payload``):
+unknown keys are refused, a task (or status transition) without a form takes only ``{}``, and a
+form may never declare a routing variable (``check_field_names``, checked at deploy).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from functools import lru_cache
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+
+from .errors import TaskDataInvalid
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 UI_FORM_PROPERTY = "formUiSchemaFilename"
@@ -20,6 +28,16 @@ UI_FORM_PROPERTY = "formUiSchemaFilename"
 _cache_lock = threading.Lock()
 _schema_cache: dict[Path, tuple[int, dict[str, Any]]] = {}
 _format_checker = FormatChecker()
+
+# Routing variables: what the app and the process write into task data themselves (record ids,
+# the status hub's status/next_status, the completer's login). A form field with one of these
+# names would let a client steer the process, so forms may not declare them: exactly these
+# names, any name ending in ``_id`` (record and user ids), and the engine's ``crm_`` prefix.
+RESERVED_FIELDS = frozenset({"id", "status", "next_status", "completed_by"})
+RESERVED_SUFFIX = "_id"
+RESERVED_PREFIX = "crm_"
+
+UNKNOWN_FIELD = "This field is not part of the form."
 
 
 def task_properties(task_spec: Any) -> dict[str, str]:
@@ -84,6 +102,8 @@ def _message(error: ValidationError) -> str:
         return f"Enter at most {value} characters."
     if kind in ("enum", "const"):
         return "Select a valid choice."
+    if kind in ("oneOf", "anyOf") and all(isinstance(o, dict) and "const" in o for o in value or []):
+        return "Select a valid choice."  # a choice list, e.g. a resolved directory
     if kind == "type":
         expected = value if isinstance(value, str) else "/".join(str(v) for v in value)
         return {
@@ -143,3 +163,50 @@ def declared_fields(schema: dict[str, Any]) -> set[str]:
     """Top-level property names a schema declares (the only keys copied into task data)."""
     props = schema.get("properties")
     return set(props) if isinstance(props, dict) else set()
+
+
+def is_reserved_field(name: str) -> bool:
+    """True for a routing variable name that no form may declare (see ``RESERVED_FIELDS``)."""
+    return name in RESERVED_FIELDS or name.endswith(RESERVED_SUFFIX) or name.startswith(RESERVED_PREFIX)
+
+
+def check_field_names(schema: Mapping[str, Any]) -> None:
+    """ValueError naming the first top-level property that is a reserved routing variable."""
+    for name in declared_fields(dict(schema)):
+        if is_reserved_field(name):
+            raise ValueError(
+                f"the field {name!r} is a routing variable that clients may not write "
+                f"(reserved: {', '.join(sorted(RESERVED_FIELDS))}, names ending in {RESERVED_SUFFIX!r} "
+                f"or starting with {RESERVED_PREFIX!r}); rename it"
+            )
+
+
+SchemaResolver = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def form_payload(
+    schema: dict[str, Any] | None, data: Mapping[str, Any], resolve: SchemaResolver | None = None
+) -> dict[str, Any]:
+    """The task-data update a client's form ``data`` makes, or TaskDataInvalid.
+
+    ``schema`` None means the step has no form: only ``{}`` is accepted. Otherwise every key of
+    ``data`` must be a declared property (each unknown key gets its own field error), the data must
+    validate against the schema (after ``resolve``, e.g. directory choices filled in by the app),
+    and the payload holds exactly the declared fields (a missing one becomes None, so a value from an
+    earlier round of a loop never leaks into this one). A declared field that is a reserved routing
+    variable is never written (deploy refuses such forms; this covers versions deployed before).
+    """
+    if not isinstance(data, Mapping):
+        raise TaskDataInvalid({"": "Enter a valid value."})
+    if schema is None:
+        if data:
+            raise TaskDataInvalid({str(k): UNKNOWN_FIELD for k in data})
+        return {}
+    allowed = {name for name in declared_fields(schema) if not is_reserved_field(name)}
+    errors = {str(k): UNKNOWN_FIELD for k in data if k not in allowed}
+    checked = resolve(schema) if resolve is not None else schema
+    for name, message in validate_form_data(checked, dict(data)).items():
+        errors.setdefault(name, message)
+    if errors:
+        raise TaskDataInvalid(errors)
+    return {k: copy.deepcopy(data.get(k)) for k in sorted(allowed)}

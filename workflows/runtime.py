@@ -39,7 +39,15 @@ from .errors import (
     TaskNotReady,
     WorkflowError,
 )
-from .forms import declared_fields, form_for_task, load_schema, task_properties, validate_form_data
+from .forms import (
+    SchemaResolver,
+    declared_fields,
+    form_for_task,
+    form_payload,
+    is_reserved_field,
+    load_schema,
+    task_properties,
+)
 from .statuses import (
     ALLOWED_NEXT_PROPERTY,
     STATUS_PROPERTY,
@@ -320,17 +328,20 @@ def complete_user_task(
     now: datetime,
     *,
     routing_data: Mapping[str, Any] | None = None,
+    resolve_schema: SchemaResolver | None = None,
 ) -> Outcome:
     """Complete a READY human task with form ``data`` and run the engine.
 
-    Raises TaskNotReady (unknown / not READY / not a human task), TaskDataInvalid (the task's
-    form schema rejects ``data``; nothing is changed) or EngineError.
+    Raises TaskNotReady (unknown / not READY / not a human task), TaskDataInvalid (``data`` is not
+    exactly what the task's form declares, or the form rejects it; nothing is changed) or
+    EngineError.
 
-    With a form, exactly the properties the schema declares are written to task data (a declared
-    field missing from ``data`` becomes None, so a value from an earlier round of a loop never
-    leaks into this one); other keys are ignored. A task without a form takes ``data`` as given.
+    ``data`` may only hold the properties the task's form declares (each unknown key is a field
+    error) and must validate against the form (after ``resolve_schema``, e.g. directory choices the
+    app fills in); exactly the declared fields are written to task data (``forms.form_payload``).
+    A task without a form accepts only ``{}``: clients never write routing variables.
     ``routing_data`` is written as given after the form data: values the app computes itself
-    (e.g. ``next_status`` of a status task), never user input.
+    (e.g. the completer's login), never user input.
     """
     workflow = _guarded(now, lambda _t: engine.load(state, version_key))
     task = _find_task(workflow, task_id)
@@ -341,18 +352,8 @@ def complete_user_task(
             f"Task {task_id} ({task.task_spec.name}) is {TaskState.get_name(task.state)}, not READY"
         )
     form, _ui_form = form_for_task(task.task_spec)
-    if form is not None:
-        try:
-            schema = load_schema(engine.forms_dir, form)
-        except (OSError, ValueError) as e:
-            raise EngineError(f"Cannot load form {form}: {e}", element_id=_element_id(task.task_spec)) from e
-        errors = validate_form_data(schema, data)
-        if errors:
-            raise TaskDataInvalid(errors)
-        allowed = declared_fields(schema)
-        payload = {k: copy.deepcopy(data.get(k)) for k in sorted(allowed)}
-    else:
-        payload = copy.deepcopy(dict(data))
+    schema = _load_form(engine, task, form) if form is not None else None
+    payload = form_payload(schema, data, resolve_schema)
     payload.update(copy.deepcopy(dict(routing_data or {})))
     return _run_task(engine, workflow, task, payload, now)
 
@@ -440,18 +441,21 @@ def change_status(
     next_status: str,
     data: dict[str, Any],
     now: datetime,
+    *,
+    resolve_schema: SchemaResolver | None = None,
 ) -> Outcome:
     """Complete the READY status task with ``next_status`` and run the engine.
 
     Raises IllegalTransition (no status task is ready, or ``next_status`` is not in its
-    ``allowed_next``), TaskDataInvalid (the transition form rejects ``data``) or EngineError;
-    in each case nothing is changed.
+    ``allowed_next``), TaskDataInvalid (``data`` is not exactly what the transition form declares,
+    or the form rejects it) or EngineError; in each case nothing is changed.
 
-    When ``next_status`` has a transition form, ``data`` is validated with it and exactly its
-    declared fields are written to task data. The declared fields of the task's *other*
-    transition forms are written as None, so every field a transition form can set always
-    exists for the process expressions after a status task. Without a form ``data`` is
-    ignored: a status change carries no user input.
+    When ``next_status`` has a transition form, ``data`` may hold only its declared fields, is
+    validated with it (after ``resolve_schema``) and exactly its declared fields are written to
+    task data. The declared fields of the task's *other* transition forms are written as None, so
+    every field a transition form can set always exists for the process expressions after a status
+    task. Without a form only ``{}`` is accepted: such a status change carries no user input, and
+    ``next_status`` is set by this function alone.
     """
     workflow = _guarded(now, lambda _t: engine.load(state, version_key))
     task = _ready_status_task(workflow)
@@ -462,18 +466,14 @@ def change_status(
         raise IllegalTransition(info.status, next_status, info.allowed_next)
 
     payload: dict[str, Any] = {}
-    chosen: dict[str, Any] = {}
     for status, form in sorted(info.transition_forms.items()):
-        schema = _load_form(engine, task, form)
-        if status == next_status:
-            errors = validate_form_data(schema, data)
-            if errors:
-                raise TaskDataInvalid(errors)
-            chosen = {k: copy.deepcopy(data.get(k)) for k in sorted(declared_fields(schema))}
-        else:
-            for name in sorted(declared_fields(schema)):
-                payload.setdefault(name, None)
-    payload.update(chosen)
+        if status != next_status:
+            for name in sorted(declared_fields(_load_form(engine, task, form))):
+                if not is_reserved_field(name):
+                    payload.setdefault(name, None)
+    chosen_form = info.transition_forms.get(next_status)
+    chosen_schema = _load_form(engine, task, chosen_form) if chosen_form is not None else None
+    payload.update(form_payload(chosen_schema, data, resolve_schema))
     payload["next_status"] = next_status
     return _run_task(engine, workflow, task, payload, now)
 

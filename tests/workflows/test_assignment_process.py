@@ -209,12 +209,16 @@ def test_review_requires_a_comment_for_rework(engine: Engine) -> None:
     assert excinfo.value.errors == {"decision": "Select a valid choice."}
 
 
-def test_only_declared_fields_reach_task_data(engine: Engine) -> None:
+def test_undeclared_fields_are_refused_each_by_name(engine: Engine) -> None:
     outcome = start(engine, has_reviewer=True)
-    outcome = complete(
-        engine, outcome, "complete_assignment", {"result_comment": "ok", "has_reviewer": False, "evil": 1}
-    )
-    review = only(outcome, "review_result")  # has_reviewer was not overwritten by the form
+    with pytest.raises(TaskDataInvalid) as excinfo:
+        complete(engine, outcome, "complete_assignment", {"result_comment": "ok", "has_reviewer": False, "evil": 1})
+    assert excinfo.value.errors == {
+        "has_reviewer": "This field is not part of the form.",
+        "evil": "This field is not part of the form.",
+    }
+    outcome = complete(engine, outcome, "complete_assignment", {"result_comment": "ok"})
+    review = only(outcome, "review_result")  # has_reviewer stays what the process set
     assert "evil" not in review.data
     assert review.data["has_reviewer"] is True
 

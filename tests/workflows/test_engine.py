@@ -10,7 +10,7 @@ import pytest
 
 from workflows import runtime
 from workflows.engine import Engine
-from workflows.errors import BpmnDeployError, EngineError
+from workflows.errors import BpmnDeployError, EngineError, TaskDataInvalid
 
 from .support import BPMN_DIR, DATA_DIR, DUE_AT, FORMS_DIR, T0, ServiceRecorder
 
@@ -106,10 +106,12 @@ def test_embedded_subprocess_with_helper_and_result_variable(
     assert len(outcome.state["subprocesses"]) == 1
 
     reloaded = json.loads(json.dumps(outcome.state))
-    done = runtime.complete_user_task(engine, "sub-v1", reloaded, approve.task_id, {"note": "fine"}, T0)
+    with pytest.raises(TaskDataInvalid) as excinfo:  # no form: only {} is accepted
+        runtime.complete_user_task(engine, "sub-v1", reloaded, approve.task_id, {"amount": 10**6}, T0)
+    assert excinfo.value.errors == {"amount": "This field is not part of the form."}
+    done = runtime.complete_user_task(engine, "sub-v1", reloaded, approve.task_id, {}, T0)
     assert done.is_completed
     assert done.data["notified"] == {"ok": True}
-    assert done.data["note"] == "fine"  # no form: data is taken as given
     assert recorder.calls == [("crm.notify", {"amount": "120.0"})]
     assert done.finished_tasks == {approve.task_id: "completed"}
 
