@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.access.services import is_admin, is_commercial_director, is_eligible_responsible
+from app.access.services import eligible_responsibles, is_admin, is_commercial_director, is_eligible_responsible
 from app.auth.models import User
-from app.auth.services import find_user_by_login, subordinate_ids
+from app.auth.services import find_user_by_login, list_users, subordinate_ids
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.pagination import Page, clamp
@@ -203,6 +203,8 @@ def reassign_task(task_ref: int | str, new_assignee_login: str, user: User) -> H
         if by_director:
             raise PermissionDenied(_("Only the Commercial Director can reassign the tasks of this record."))
         raise PermissionDenied(_("Only the author of the assignment or the executor's line manager can reassign it."))
+    if not new_assignee_login.strip():
+        raise InvalidInput(fields={"assignee": _("Choose the new assignee.")})
     target = find_user_by_login(new_assignee_login)
     if target is None or not target.is_active:
         raise InvalidInput(fields={"assignee": _("User %(login)s not found.", login=new_assignee_login)})
@@ -217,6 +219,13 @@ def reassign_task(task_ref: int | str, new_assignee_login: str, user: User) -> H
     _notify_record(task, target.id)
     db.session.flush()
     return task
+
+
+def reassign_candidates(task: HumanTask) -> list[User]:
+    """Whom a task may be given to (the reassign picker): eligible responsibles for a record whose
+    tasks follow its responsible, any active user otherwise; never the current assignee."""
+    people = eligible_responsibles() if _reassigned_by_director(task) else list_users(include_inactive=False)
+    return [u for u in people if u.id != task.assignee_id]
 
 
 def _notify_record(task: HumanTask, new_user_id: int) -> None:

@@ -55,6 +55,8 @@ def _render_task(task: Any, values: dict[str, Any] | None = None, errors: dict[s
                            errors=errors or {}, can_complete=services.can_complete(task, current_user),
                            can_claim=services.can_claim(task, current_user),
                            context=services.task_context(task),
+                           reassign_to=(services.reassign_candidates(task)
+                                        if services.can_reassign(task, current_user) else []),
                            version=services.instance_version(task) if task.is_open else None,
                            now=processes.now()), status
 
@@ -117,4 +119,8 @@ def reassign(task_id: int) -> Any:
     if request.is_json:
         return jsonify({"id": task.id, "assignee": task.assignee.login if task.assignee else None})
     flash(_("Task reassigned."), "success")
+    # From the task page: stay on it while it is still visible (a line manager who gives the task
+    # outside their team no longer sees it).
+    if services.can_view(task, current_user):
+        return redirect(url_for("tasks.detail", task_id=task.id))
     return redirect(url_for("tasks.board"))

@@ -2,6 +2,7 @@
 may do it, and only to an eligible person. Driven through the HTTP API, as an attacker would."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -133,3 +134,20 @@ def test_assignment_tasks_keep_their_rules_but_need_an_active_assignee(client, c
         response = client.post(f"/tasks/{task['id']}/reassign", json=body, headers={"Accept": "application/json"})
         assert response.status_code == 422, (body, response.status_code)
         assert "assignee" in response.get_json()["error"]["fields"]
+
+
+def test_task_page_offers_the_director_only_eligible_people(client, cast, db_session):
+    _lead, task = _take_to_work(client, api_token(client, "manager1"))
+    login(client, "manager1")
+    assert 'data-testid="reassign-form"' not in client.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    login(client, "director")
+    page = client.get(f"/tasks/{task['id']}")
+    assert page.status_code == 200
+    form = page.get_data(as_text=True).split('data-testid="reassign-form"')[1].split("</form>")[0]
+    offered = set(re.findall(r'<option value="([^"]+)"', form))
+    assert offered == {"manager1", "manager2", "director", "director2"}
+    moved = client.post(f"/tasks/{task['id']}/reassign", data={"assignee": "manager1"})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/tasks/{task['id']}")
+    assert _task_row(db_session, task["id"])[:2] == (cast["manager1"].id, None)
+    empty = client.post(f"/tasks/{task['id']}/reassign", data={"assignee": ""})
+    assert empty.status_code == 422
