@@ -99,7 +99,7 @@ def test_director_cannot_make_an_ineligible_user_the_assignee(client, cast, db_s
 
 
 def test_director_and_admin_reassign_to_an_eligible_user(client, cast, db_session):
-    _lead, task = _take_to_work(client, api_token(client, "manager1"))
+    lead, task = _take_to_work(client, api_token(client, "manager1"))
     moved = _reassign(client, api_token(client, "director"), task["id"], "manager2")
     assert moved.status_code == 200, moved.get_json()
     assert moved.get_json()["assignee"] == "manager2"
@@ -108,8 +108,13 @@ def test_director_and_admin_reassign_to_an_eligible_user(client, cast, db_sessio
     again = _reassign(client, api_token(client, "admin"), task["id"], "director2")
     assert again.status_code == 200 and again.get_json()["assignee"] == "director2"
     # The task follows the new assignee: manager2 no longer has it.
-    m2_tasks = client.get("/api/v1/tasks", headers=api_token(client, "manager2")).get_json()["items"]
-    assert task["id"] not in [t["id"] for t in m2_tasks]
+    m2 = api_token(client, "manager2")
+    assert task["id"] not in [t["id"] for t in client.get("/api/v1/tasks", headers=m2).get_json()["items"]]
+    # Given back to manager2, who takes the lead to work by completing the task.
+    assert _reassign(client, api_token(client, "director"), task["id"], "manager2").status_code == 200
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {}}, headers=m2)
+    assert done.status_code == 200, done.get_json()
+    assert client.get(f"/api/v1/leads/{lead['id']}", headers=m2).get_json()["responsible"] == "manager2"
 
 
 def test_assignment_tasks_keep_their_rules_but_need_an_active_assignee(client, cast, db_session):
