@@ -146,6 +146,8 @@ def test_task_page_offers_the_director_only_eligible_people(client, cast, db_ses
     login(client, "manager1")
     assert 'data-testid="reassign-form"' not in client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     login(client, "director")
+    # The director finds the record's tasks on the Assignment Board too, to drag them to someone.
+    assert f'data-task-id="{task["id"]}"' in client.get("/board?process=lead_qualification").get_data(as_text=True)
     page = client.get(f"/tasks/{task['id']}")
     assert page.status_code == 200
     form = page.get_data(as_text=True).split('data-testid="reassign-form"')[1].split("</form>")[0]
