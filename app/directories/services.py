@@ -4,6 +4,7 @@ Side effects: only `flush()`; the caller commits. Raises NotFound, InvalidInput.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -191,3 +192,44 @@ def set_entry_active(entry_id: int, is_active: bool) -> DirectoryEntry:
     entry.is_active = is_active
     db.session.flush()
     return entry
+
+
+DIRECTORY_KEYWORD = "x-directory"
+
+
+def resolve_schema(schema: dict[str, Any], locale: str | None = None) -> dict[str, Any]:
+    """A copy of a JSON Schema whose `x-directory` properties list their choices.
+
+    Every object with `"x-directory": "<directory>"` (a form field, at any depth) gets
+    `oneOf: [{"const": code, "title": label in `locale`}, ...]` of the directory's active entries, in
+    display order, so clients know the valid values and `jsonschema` refuses any other code;
+    `x-directory` stays. A directory without active entries (or unknown) gets `enum: []`: nothing
+    is valid. The input is not modified. One query per directory named.
+    """
+    resolved: dict[str, Any] = copy.deepcopy(schema)
+    cache: dict[str, list[DirectoryEntry]] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            directory = node.get(DIRECTORY_KEYWORD)
+            if isinstance(directory, str):
+                if directory not in cache:
+                    cache[directory] = list(db.session.scalars(
+                        sa.select(DirectoryEntry).where(DirectoryEntry.directory == directory,
+                                                        DirectoryEntry.is_active.is_(True))
+                        .order_by(DirectoryEntry.sort_order, DirectoryEntry.id)))
+                entries = cache[directory]
+                node.pop("enum", None)
+                node.pop("oneOf", None)
+                if entries:
+                    node["oneOf"] = [{"const": e.code, "title": e.label(locale)} for e in entries]
+                else:
+                    node["enum"] = []
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(resolved)
+    return resolved

@@ -17,11 +17,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access.services import resolve_lane
 from app.auth.models import User
+from app.directories.services import resolve_schema
 from app.errors import Conflict, CrmError, InvalidInput, NotFound
 from app.extensions import db
 from app.labels import label
@@ -246,7 +248,8 @@ def complete_task(task: HumanTask, data: dict[str, Any], actor_id: int, expected
     try:
         with _acting(actor_id):
             outcome = runtime.complete_user_task(_engine(), key, instance.state, task.task_uuid, data, moment,
-                                                 routing_data={"completed_by": completed_by})
+                                                 routing_data={"completed_by": completed_by},
+                                                 resolve_schema=resolve_schema)
     except TaskDataInvalid as e:
         raise InvalidInput(fields=e.errors) from e
     except TaskNotReady as e:
@@ -295,7 +298,8 @@ def change_record_status(record_type_name: str, record_id: int, next_status: str
     moment = at or now()
     try:
         with _acting(actor_id):
-            outcome = runtime.change_status(_engine(), key, instance.state, next_status, data, moment)
+            outcome = runtime.change_status(_engine(), key, instance.state, next_status, data, moment,
+                                            resolve_schema=resolve_schema)
     except IllegalTransition as e:
         if not e.allowed:
             message = _("The status cannot be changed now: the record is waiting for another step.")
@@ -356,10 +360,11 @@ def list_due_instance_ids(at: datetime | None = None, limit: int = 500) -> list[
 
 
 def task_form(task: HumanTask) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The JSON Schema of a task's form (or None) and the task's current data for prefilling."""
+    """The JSON Schema of a task's form (or None), directories resolved (see `form_schema`), and the
+    task's current data for prefilling."""
     if not task.form_path:
         return None, {}
-    schema = load_schema(Path(current_app.config["FORMS_DIR"]), task.form_path)
+    schema = form_schema(task.form_path)
     data: dict[str, Any] = {}
     if task.is_open:
         instance = get_instance(task.instance_id)
@@ -372,8 +377,13 @@ def task_form(task: HumanTask) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     return schema, {k: v for k, v in data.items() if k in props}
 
 
-def form_schema(form_path: str) -> dict[str, Any]:
-    return load_schema(Path(current_app.config["FORMS_DIR"]), form_path)
+def form_schema(form_path: str, locale: str | None = None) -> dict[str, Any]:
+    """The JSON Schema of a form under FORMS_DIR as clients get it: a copy whose `x-directory` fields
+    list their choices (`oneOf` const/title) in `locale` (default: the request's language)."""
+    if locale is None:
+        current = get_locale()
+        locale = str(current) if current is not None else "en"
+    return resolve_schema(load_schema(Path(current_app.config["FORMS_DIR"]), form_path), locale)
 
 
 def _outcome_label(data: dict[str, Any]) -> str | None:
