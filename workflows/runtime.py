@@ -35,7 +35,6 @@ from .errors import (
     EngineError,
     IllegalTransition,
     NotWaiting,
-    TaskDataInvalid,
     TaskNotReady,
     WorkflowError,
 )
@@ -443,8 +442,13 @@ def change_status(
     now: datetime,
     *,
     resolve_schema: SchemaResolver | None = None,
+    prepare: Callable[[dict[str, Any] | None], Mapping[str, Any]] | None = None,
 ) -> Outcome:
     """Complete the READY status task with ``next_status`` and run the engine.
+
+    ``prepare``, when given, turns the caller's raw input into ``data`` once the transition form
+    of ``next_status`` is known (it gets that form's resolved schema, or None): an HTML form is
+    typed by the schema inside this one workflow load. Whatever it raises propagates unchanged.
 
     Raises IllegalTransition (no status task is ready, or ``next_status`` is not in its
     ``allowed_next``), TaskDataInvalid (``data`` is not exactly what the transition form declares,
@@ -473,6 +477,9 @@ def change_status(
                     payload.setdefault(name, None)
     chosen_form = info.transition_forms.get(next_status)
     chosen_schema = _load_form(engine, task, chosen_form) if chosen_form is not None else None
+    if prepare is not None:
+        resolved = resolve_schema(chosen_schema) if chosen_schema is not None and resolve_schema else chosen_schema
+        data = dict(prepare(resolved))
     payload.update(form_payload(chosen_schema, data, resolve_schema))
     payload["next_status"] = next_status
     return _run_task(engine, workflow, task, payload, now)

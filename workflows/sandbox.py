@@ -85,7 +85,8 @@ SAFE_BUILTINS: dict[str, Any] = {
     "abs": abs, "all": all, "any": any, "bool": bool, "callable": callable, "chr": chr, "dict": dict,
     "divmod": divmod, "enumerate": enumerate, "filter": filter, "float": float, "frozenset": frozenset,
     "int": int, "isinstance": isinstance, "len": len, "list": list, "map": map, "max": max, "min": min,
-    "hex": hex, "iter": iter, "next": next, "ord": ord, "repr": repr, "range": _capped_range, "reversed": reversed, "round": round, "set": set,
+    "hex": hex, "iter": iter, "next": next, "ord": ord, "repr": repr, "range": _capped_range,
+    "reversed": reversed, "round": round, "set": set,
     "slice": slice, "sorted": sorted, "str": str, "sum": sum, "tuple": tuple, "zip": zip,
     "None": None, "True": True, "False": False,
     # Exceptions a guard script may raise (``raise ValueError("...")``); catching is not allowed.

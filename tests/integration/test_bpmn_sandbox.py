@@ -43,11 +43,11 @@ def test_anonymous_cannot_deploy(client, users, db_session):
     assert _versions(db_session, "sandbox_endless_loop") == 0
 
 
-def test_analyst_upload_of_a_file_writing_script_is_refused_with_the_element_id(client, users, db_session,
-                                                                                 tmp_path: Path):
+def test_analyst_upload_of_a_file_writing_script_is_refused_with_the_element_id(
+        client, users, db_session, tmp_path: Path):
     probe = tmp_path / "written-by-bpmn.txt"
-    xml = (DATA / "sandbox_write_file.bpmn").read_bytes().replace(b"Path(probe_path)",
-                                                                   f"Path({str(probe)!r})".encode())
+    script = f"Path({str(probe)!r})".encode()
+    xml = (DATA / "sandbox_write_file.bpmn").read_bytes().replace(b"Path(probe_path)", script)
     login(client, "analyst")
     response = _upload(client, xml, "sandbox_write_file.bpmn")
     assert response.status_code == 302

@@ -103,7 +103,7 @@ def test_completion_validates_with_the_resolved_schema(engine: Engine) -> None:
     outcome = runtime.start(engine, "assignment-v1", "assignment",
                             {"assignment_id": 7, "has_reviewer": True, "due_at": DUE_AT}, T0)
     outcome = runtime.complete_user_task(engine, "assignment-v1", outcome.state, outcome.ready_tasks[0].task_id,
-                                        {"result_comment": "done"}, T0)
+                                         {"result_comment": "done"}, T0)
     review = outcome.ready_tasks[0]
     with pytest.raises(TaskDataInvalid) as excinfo:
         runtime.complete_user_task(engine, "assignment-v1", outcome.state, review.task_id,

@@ -236,7 +236,7 @@ def test_transitions_without_a_form_take_no_data(lead_engine: Engine, recorder: 
     assert current(lead_engine, outcome).status == "paused"
     assert recorder.calls == [
         ("crm.set_lead_status", {"lead_id": 42, "status": "paused", "disqualification_reason": None,
-                                "disqualification_comment": None})
+                                 "disqualification_comment": None})
     ]
 
 
