@@ -162,7 +162,14 @@ def _init_rq(app: Flask) -> None:
 
 
 class _Int32Converter(IntegerConverter):
-    """Ids in URLs fit a 32-bit column: a longer number is a 404, not a database overflow error."""
+    """Ids in URLs fit a 32-bit column: a longer number is a 404, not a database overflow error.
+
+    The regex itself stops at 2**31 - 1: werkzeug checks `max` only after matching, and a PATCH or
+    DELETE whose id was refused there is answered 405 (the GET rule of the same path "matched").
+    """
+
+    regex = (r"(?:\d{1,9}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+             r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])")
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
@@ -192,3 +199,7 @@ def _register_blueprints(app: Flask) -> None:
     # for CSRF inside the API blueprint itself.
     for bp in (api_bp, counterparties_api_bp, directories_api_bp):
         csrf.exempt(bp)
+    # The API contract: /api/v1/openapi.json and the /api/docs page (both public, GET only).
+    from app.api.docs import bp as api_docs_bp
+
+    app.register_blueprint(api_docs_bp)
