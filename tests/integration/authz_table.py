@@ -96,7 +96,7 @@ ASSIGNMENT_READ = TASK_READ
 
 LEADS_BUG = "lead (records): a user with no CRM group can create records"
 AUTOFILL_BUG = "counterparties: POST /api/v1/counterparties/autofill does not require an editor (the page does)"
-OBSERVER_STATUS_BUG = "lead (records): the card's status change answers a refused observer with a flash and a 302, not 403"
+OBSERVER_STATUS_BUG = "lead (records): the card's status change answers a refused observer with a 302 and a flash"
 OBSERVER_FORM_BUG = "lead (records): an observer gets the Create Counterparty form of a lead they may not edit"
 
 
@@ -202,7 +202,8 @@ MATRIX: dict[str, dict[str, Row]] = {
     "counterparties_api.get_counterparty": {"GET": SIGNED_IN},
     "counterparties_api.create_counterparty": {"POST": CRM_WRITE},
     "counterparties_api.update_counterparty": {"PATCH": CRM_WRITE},
-    "counterparties_api.autofill": {"POST": override(CRM_WRITE, analyst=bug(403, AUTOFILL_BUG), nocrm=bug(403, AUTOFILL_BUG))},
+    "counterparties_api.autofill": {"POST": override(CRM_WRITE, analyst=bug(403, AUTOFILL_BUG),
+                                                     nocrm=bug(403, AUTOFILL_BUG))},
     "counterparties_api.add_contact": {"POST": CRM_WRITE},
     "counterparties_api.update_contact": {"PATCH": CRM_WRITE},
     "counterparties_api.remove_contact": {"DELETE": CRM_WRITE},

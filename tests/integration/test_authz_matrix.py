@@ -49,6 +49,7 @@ class Target:
     task: int
     assignment: int
     user: int
+    token: int  # an API token of the manager's (not the one the role signs in with)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class World:
     process_version: str
     sessions: dict[str, str] = field(default_factory=dict)  # role → session cookie value
     tokens: dict[str, str] = field(default_factory=dict)  # role → API bearer token
+    connection: sa.Connection | None = None  # the module's connection: each cell is a savepoint on it
 
     def target(self, role: str) -> Target:
         return self.own if role == "own" else self.other
@@ -104,9 +106,8 @@ def _make_record(kind_name: str, actor: Any, responsible: str, observers: list[s
 def _open_task_of(assignment_id: int) -> int:
     from app.tasks.models import HumanTask
 
-    return int(_scalar(sa.select(HumanTask.id).where(HumanTask.record_type == "assignment",
-                                                      HumanTask.record_id == assignment_id,
-                                                      HumanTask.status == "open")))
+    return int(_scalar(sa.select(HumanTask.id).where(
+        HumanTask.record_type == "assignment", HumanTask.record_id == assignment_id, HumanTask.status == "open")))
 
 
 def _scalar(statement: Any) -> Any:
@@ -117,8 +118,18 @@ def _scalar(statement: Any) -> Any:
     return value
 
 
-def _build_world(app: Flask) -> World:
+def _issue_token(user: Any) -> tuple[int, str]:
+    """A new API token of `user`: (id, plain token)."""
+    from app.auth.models import ApiToken
     from app.auth.services import issue_token
+
+    issued: Any = issue_token(user)
+    if isinstance(issued, tuple):  # (token, plain) since tokens are listed and revoked
+        return int(issued[0].id), str(issued[1])
+    return int(_scalar(sa.select(sa.func.max(ApiToken.id)))), str(issued)
+
+
+def _build_world(app: Flask) -> World:
     from app.counterparties.registry import import_inn_registry
     from app.counterparties.services import add_contact, create_counterparty
     from app.directories.models import DirectoryEntry
@@ -141,7 +152,8 @@ def _build_world(app: Flask) -> World:
         deal, deal_contact = _make_record("deal", director, manager, observers)
         assignment = make_assignment(director, executor=manager, title=f"Assignment of {manager}").id
         targets[key] = Target(lead=lead, lead_contact=lead_contact, deal=deal, deal_contact=deal_contact,
-                              task=_open_task_of(assignment), assignment=assignment, user=cast[manager].id)
+                              task=_open_task_of(assignment), assignment=assignment, user=cast[manager].id,
+                              token=_issue_token(cast[manager])[0])
     client = create_counterparty({"full_name": "ПАО Сбербанк", "short_name": "Сбербанк", "inn": VALID_INN,
                                   "kpp": "773601001"}, director)
     client_contact = add_contact(client.id, {"full_name": "Ivan Petrov"}, director)
@@ -151,7 +163,7 @@ def _build_world(app: Flask) -> World:
                   counterparty_contact=client_contact.id, directory="request_source", entry=entry,
                   process_version=latest_version("assignment").id)
     for role, login in ROLE_LOGIN.items():
-        world.tokens[role] = issue_token(cast[login])
+        world.tokens[role] = _issue_token(cast[login])[1]
     db.session.commit()
     for role, login in ROLE_LOGIN.items():
         browser = app.test_client()
@@ -176,7 +188,9 @@ def world(app: Flask) -> Iterator[World]:
         db.session = db._make_scoped_session({"class_": _connection_bound_session_class(), "bind": connection,
                                               "join_transaction_mode": "create_savepoint"})
         try:
-            yield _build_world(app)
+            built = _build_world(app)
+            built.connection = connection
+            yield built
         finally:
             db.session.remove()
             db.session = original
@@ -187,14 +201,12 @@ def world(app: Flask) -> Iterator[World]:
 
 @pytest.fixture()
 def cell(app: Flask, world: World) -> Iterator[World]:
-    """One cell: a SAVEPOINT around the request, rolled back afterwards; rate limits forgotten."""
+    """One cell: a SAVEPOINT around the request, rolled back afterwards (the test app does not throttle)."""
     from app.extensions import db
 
     db.session.rollback()  # the session's own savepoint, if any, must not enclose ours
-    savepoint = db.session.get_bind().begin_nested()  # the module's connection (ConnectionBoundSession)
-    limiter = app.extensions.get("limiter")
-    for lim in (limiter if isinstance(limiter, set) else {limiter} if limiter else set()):
-        lim.reset()
+    assert world.connection is not None
+    savepoint = world.connection.begin_nested()
     try:
         yield world
     finally:
@@ -208,8 +220,6 @@ def cell(app: Flask, world: World) -> Iterator[World]:
 
 
 def _version(kind: str, record_id: int) -> int:
-    from app.extensions import db
-
     kinds = _record_kinds()
     if kinds:
         model = kinds[kind].model
@@ -217,7 +227,7 @@ def _version(kind: str, record_id: int) -> int:
         from app.leads.models import Lead as model  # noqa: N813
     else:
         from app.deals.models import Deal as model  # noqa: N813
-    return int(db.session.scalar(sa.select(model.version).where(model.id == record_id)))
+    return int(_scalar(sa.select(model.version).where(model.id == record_id)))
 
 
 def _counterparty_version(world: World) -> int:
@@ -242,7 +252,7 @@ RECORD_BODIES: dict[str, Body] = {
     "assign_responsible": lambda w, t: {"responsible": "observer"},
     "set_observers": lambda w, t: {"observers": ["nobody"]},
     "add_contact": lambda w, t: {"full_name": "Intruder"},
-    "update_contact": lambda w, t: {"full_name": "Intruder"},
+    "update_contact": lambda w, t: {"full_name": "Intruder", "is_main": True},
     "create_counterparty": lambda w, t: {"full_name": "ООО Ромашка", "inn": "7736050003", "kind": "legal_entity",
                                          "type": "buyer"},
     "link_counterparty": lambda w, t: {"counterparty_id": w.counterparty},
@@ -302,7 +312,8 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
                "counterparty": world.counterparty}
     contacts = {"lead": target.lead_contact, "deal": target.deal_contact, "counterparty": world.counterparty_contact}
     known: dict[str, Any] = {
-        "lead_id": target.lead, "task_id": target.task, "assignment_id": target.assignment, "user_id": target.user,
+        "lead_id": target.lead, "task_id": target.task, "token_id": target.token, "assignment_id": target.assignment,
+        "user_id": target.user,
         "counterparty_id": world.counterparty, "directory": world.directory, "entry_id": world.entry,
         "version_id": world.process_version, "status": "not_processed", "fmt": "csv", "filename": "crm.css",
     }
@@ -335,7 +346,9 @@ def _call(app: Flask, world: World, endpoint: str, method: str, role: str) -> An
         return client.open(path, method=method, headers=headers), is_api
     if is_api:
         return client.open(path, method=method, json=body, headers=headers), is_api
-    return client.open(path, method=method, data=body, headers=headers), is_api
+    form = {k: [str(v) for v in value] if isinstance(value, list) else "on" if value is True else str(value)
+            for k, value in body.items()}
+    return client.open(path, method=method, data=form, headers=headers), is_api
 
 
 # ------------------------------------------------------------------------------------------ outcomes
