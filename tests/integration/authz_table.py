@@ -158,6 +158,9 @@ MATRIX: dict[str, dict[str, Row]] = {
     "auth.edit_user": {"GET": ADMIN, "POST": ADMIN_WRITE},
     "api.issue_token": {"POST": R(401, 401, 401, 401, 401, 401, 401, 401)},  # wrong password, whoever asks
     "api.me": {"GET": SIGNED_IN},
+    # The API contract describes routes and schemas, never data: public.
+    "api_docs.openapi": {"GET": PUBLIC},
+    "api_docs.index": {"GET": PUBLIC},
 
     # --- tasks, board, assignments ---------------------------------------------------------------
     "tasks.current": {"GET": SIGNED_IN},
