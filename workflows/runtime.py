@@ -477,10 +477,11 @@ def change_status(
                     payload.setdefault(name, None)
     chosen_form = info.transition_forms.get(next_status)
     chosen_schema = _load_form(engine, task, chosen_form) if chosen_form is not None else None
+    if chosen_schema is not None and resolve_schema is not None:
+        chosen_schema = resolve_schema(chosen_schema)  # once: `prepare` and the validation see the same
     if prepare is not None:
-        resolved = resolve_schema(chosen_schema) if chosen_schema is not None and resolve_schema else chosen_schema
-        data = dict(prepare(resolved))
-    payload.update(form_payload(chosen_schema, data, resolve_schema))
+        data = dict(prepare(chosen_schema))
+    payload.update(form_payload(chosen_schema, data))
     payload["next_status"] = next_status
     return _run_task(engine, workflow, task, payload, now)
 

@@ -127,3 +127,33 @@ def test_routing_data_cannot_be_overridden_by_the_client(engine: Engine, recorde
                                       routing_data={"completed_by": "manager1"})
     assert done.data["completed_by"] == "manager1"
     assert recorder.calls[0] == ("crm.record_assignment_result", {"assignment_id": 7, "result_comment": "x"})
+
+
+def test_change_status_prepares_raw_input_with_the_resolved_transition_form() -> None:
+    # Service names before and after the generic records rewrite: this test is about the forms only.
+    names = ("crm.set_status", "crm.set_lead_status", "crm.set_responsible", "crm.set_lead_responsible",
+             "crm.create_deal_from_lead")
+    engine = Engine({name: lambda **_kw: {"ok": True} for name in names}, {}, FORMS_DIR)
+    engine.load_version("lead-v1", (BPMN_DIR / "lead_qualification.bpmn").read_text(encoding="utf-8"))
+    start = {"lead_id": 42, "has_responsible": True, "status": "not_processed"}
+    outcome = runtime.start(engine, "lead-v1", "lead_qualification", start, T0)
+    seen: list[dict[str, Any] | None] = []
+
+    def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+        resolved = json.loads(json.dumps(schema))
+        resolved["properties"]["disqualification_reason"]["oneOf"] = [{"const": "spam", "title": "Spam"}]
+        return resolved
+
+    def prepare(schema: dict[str, Any] | None) -> dict[str, Any]:
+        seen.append(schema)
+        return {"disqualification_reason": "spam"} if schema is not None else {}
+
+    with pytest.raises(TaskDataInvalid):  # prepared data still goes through the resolved form
+        runtime.change_status(engine, "lead-v1", outcome.state, "disqualified", {}, T0, resolve_schema=resolve,
+                              prepare=lambda schema: {"disqualification_reason": "bogus"})
+    done = runtime.change_status(engine, "lead-v1", outcome.state, "disqualified", {"raw": "x"}, T0,
+                                 resolve_schema=resolve, prepare=prepare)
+    assert done.is_completed and done.data["disqualification_reason"] == "spam"
+    assert seen[0] is not None and seen[0]["properties"]["disqualification_reason"]["oneOf"]
+    runtime.change_status(engine, "lead-v1", outcome.state, "paused", {"raw": "x"}, T0, prepare=prepare)
+    assert seen[-1] is None
