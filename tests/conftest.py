@@ -45,6 +45,7 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
     # would carry Flask-Login's cached user from one request to the next. Real requests never share it.
     def _forget_cached_user() -> None:
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # and Flask-Babel's cached locale: the next request may be another user's
 
     application.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
     return application
