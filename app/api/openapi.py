@@ -212,13 +212,21 @@ class Op:
     errors: tuple[int, ...] = ()  # beyond the automatic 400 (writes), 401 (not public), 404 (path ids)
     public: bool = False
     description: str = ""
-    extra_responses: dict[int, Schema] = field(default_factory=dict)
+    # OpenAPI links from the success response: target endpoint → {its path parameter: runtime expression}.
+    # They tell a client (and schemathesis' stateful phase) where the ids in a response lead.
+    links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 PAGE = Param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (out-of-range values are clamped).")
 PER_PAGE = Param("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
                  "Page size, 1–100 (clamped).")
 FLAG: Schema = {"type": "string", "enum": ["1", "true", "0", "false"]}
+
+
+TASK_TARGETS = ("api.get_task", "api.claim_task", "api.complete_task", "api.reassign_task")
+COUNTERPARTY_TARGETS = ("counterparties_api.get_counterparty", "counterparties_api.update_counterparty",
+                        "counterparties_api.add_contact")
+CONTACT_TARGETS = ("counterparties_api.update_contact", "counterparties_api.remove_contact")
 
 
 def core_operations() -> dict[str, Op]:
@@ -237,10 +245,12 @@ def core_operations() -> dict[str, Op]:
                                 "default": "current"}),
                 Param("process", STRING, "Only tasks of this process id."),
                 Param("sort", {"type": "string", "enum": sorted(TASK_SORTS), "default": "due"}),
-                Param("overdue", FLAG, "Only overdue tasks."), PAGE, PER_PAGE)),
+                Param("overdue", FLAG, "Only overdue tasks."), PAGE, PER_PAGE),
+            links=links_to(*TASK_TARGETS, task_id="$response.body#/items/0/id")),
         "api.get_task": Op("Get a task (with its form and the process `version`)", "Tasks", ref("TaskDetail"),
-                           errors=(403,)),
-        "api.claim_task": Op("Claim a group task", "Tasks", ref("Task"), errors=(403, 409)),
+                           errors=(403,), links=links_to(*TASK_TARGETS, task_id="$response.body#/id")),
+        "api.claim_task": Op("Claim a group task", "Tasks", ref("Task"), errors=(403, 409),
+                             links=links_to(*TASK_TARGETS, task_id="$response.body#/id")),
         "api.complete_task": Op(
             "Complete a task with its form data", "Tasks", ref("Task"), errors=(403, 409, 422),
             body=obj({"data": {"type": "object", "description": "Exactly the fields the task's form declares."},
@@ -250,9 +260,11 @@ def core_operations() -> dict[str, Op]:
                                 body=obj({"assignee": LOGIN})),
         # ---- assignments
         "api.create_assignment": Op("Create an assignment", "Assignments", ref("Assignment"), status=201,
-                                    body=ASSIGNMENT_CREATE, errors=(403, 422)),
+                                    body=ASSIGNMENT_CREATE, errors=(403, 422),
+                                    links=links_to("api.get_assignment", assignment_id="$response.body#/id")),
         "api.list_assignments": Op("List the assignments you take part in", "Assignments", page_of(ref("Assignment"),
-                                   paged=False), query=(PAGE, PER_PAGE)),
+                                   paged=False), query=(PAGE, PER_PAGE),
+                                   links=links_to("api.get_assignment", assignment_id="$response.body#/items/0/id")),
         "api.get_assignment": Op("Get an assignment", "Assignments", ref("Assignment"), errors=(403,)),
         # ---- processes
         "api.list_processes": Op("List deployed process versions", "Processes",
@@ -264,12 +276,16 @@ def core_operations() -> dict[str, Op]:
                 Param("q", STRING, "Name (any case, any alphabet) or INN prefix."),
                 Param("type", {"type": "string", "enum": [*COUNTERPARTY_TYPES, "all"]}),
                 Param("sort", {"type": "string", "enum": sorted(COUNTERPARTY_SORTS), "default": "name"}),
-                PAGE, PER_PAGE)),
+                PAGE, PER_PAGE),
+            links=links_to(*COUNTERPARTY_TARGETS, counterparty_id="$response.body#/items/0/id")),
         "counterparties_api.create_counterparty": Op(
             "Create a counterparty", "Counterparties", ref("Counterparty"), status=201, errors=(403, 409, 422),
-            body=form_body("crud/counterparty.schema.json")),
-        "counterparties_api.get_counterparty": Op("Get a counterparty with its contacts", "Counterparties",
-                                                  ref("Counterparty")),
+            body=form_body("crud/counterparty.schema.json"),
+            links=links_to(*COUNTERPARTY_TARGETS, counterparty_id="$response.body#/id")),
+        "counterparties_api.get_counterparty": Op(
+            "Get a counterparty with its contacts", "Counterparties", ref("Counterparty"),
+            links=links_to(*CONTACT_TARGETS, counterparty_id="$response.body#/id",
+                           contact_id="$response.body#/contacts/0/id")),
         "counterparties_api.update_counterparty": Op(
             "Change a counterparty's fields", "Counterparties", ref("Counterparty"), errors=(403, 409, 422),
             body=form_body("crud/counterparty.schema.json", partial=True,
@@ -277,15 +293,19 @@ def core_operations() -> dict[str, Op]:
         "counterparties_api.autofill": Op(
             "Requisites for an INN from the registry", "Counterparties", AUTOFILL, errors=(403, 404, 422),
             body=obj({"inn": STRING}), description="404 when no registry knows the INN."),
-        "counterparties_api.add_contact": Op("Add a contact person", "Counterparties", ref("Contact"), status=201,
-                                             body=CONTACT_CREATE, errors=(403, 422)),
+        "counterparties_api.add_contact": Op(
+            "Add a contact person", "Counterparties", ref("Contact"), status=201, body=CONTACT_CREATE,
+            errors=(403, 422),
+            links=links_to(*CONTACT_TARGETS, counterparty_id="$response.body#/counterparty_id",
+                           contact_id="$response.body#/id")),
         "counterparties_api.update_contact": Op("Change a contact person", "Counterparties", ref("Contact"),
                                                 body=CONTACT_PATCH, errors=(403, 422)),
         "counterparties_api.remove_contact": Op("Remove a contact person", "Counterparties", None, status=204,
                                                 errors=(403,)),
         # ---- directories
-        "directories_api.list_directories": Op("List directories", "Directories",
-                                               page_of(ref("Directory"), paged=False)),
+        "directories_api.list_directories": Op(
+            "List directories", "Directories", page_of(ref("Directory"), paged=False),
+            links=links_to("directories_api.list_entries", directory="$response.body#/items/0/id")),
         "directories_api.list_entries": Op(
             "Entries of a directory", "Directories", page_of(ref("DirectoryEntry"), paged=False),
             query=(Param("include_inactive", FLAG),)),
@@ -305,6 +325,7 @@ class KindInfo:
     sorts: tuple[str, ...]
     card_schema: Schema  # the card form (create body; PATCH makes every field optional)
     endpoints: Mapping[str, str] = field(default_factory=dict)  # operation → url_map endpoint
+    id_param: str = "record_id"
 
 
 RECORD_OPERATIONS = ("list", "create", "get", "update", "actions", "change_status", "assign_responsible",
@@ -335,16 +356,24 @@ def record_operations(kind: KindInfo) -> tuple[dict[str, Op], dict[str, Schema]]
     patch = {**card, "required": ["version"],
              "properties": {**card.get("properties", {}), "version": {"type": "integer"}}}
     contact_body = obj({k: v for k, v in CONTACT_PROPERTIES.items()}, required=["full_name"])
+    endpoints = kind.endpoints or {op: f"{kind.plural}_api.{op}" for op in RECORD_OPERATIONS}
+    by_id = [endpoints[n] for n in ("get", "update", "actions", "change_status", "assign_responsible",
+                                    "set_observers", "list_contacts", "add_contact") if n in endpoints]
+    by_contact = [endpoints[n] for n in ("update_contact", "remove_contact") if n in endpoints]
+    record_links = {**links_to(*by_id, **{kind.id_param: "$response.body#/id"}),
+                    **links_to(*by_contact, **{kind.id_param: "$response.body#/id",
+                                               "contact_id": "$response.body#/contacts/0/id"})}
     ops = {
         "list": Op(f"List {kind.plural} (visible to you)", tag, page_of(record), errors=(422,), query=(
             Param("status", {"type": "array", "items": {"type": "string", "enum": list(kind.statuses)}}),
             Param("responsible", LOGIN), Param("category", STRING), Param("source", STRING),
             Param("date_from", DATE), Param("date_to", DATE), Param("q", STRING, "Search by name or number."),
-            Param("sort", {"type": "string", "enum": list(kind.sorts)}), PAGE, PER_PAGE)),
+            Param("sort", {"type": "string", "enum": list(kind.sorts)}), PAGE, PER_PAGE),
+            links=links_to(*by_id, **{kind.id_param: "$response.body#/items/0/id"})),
         "create": Op(f"Create a {title}", tag, record, status=201, errors=(403, 422), body={
             **card, "properties": {**card.get("properties", {}),
-                                   "contacts": {"type": "array", "items": contact_body}}}),
-        "get": Op(f"Get a {title}", tag, record),
+                                   "contacts": {"type": "array", "items": contact_body}}}, links=record_links),
+        "get": Op(f"Get a {title}", tag, record, links=record_links),
         "update": Op(f"Change a {title}'s fields", tag, record, errors=(403, 409, 422), body=patch),
         "actions": Op("Status moves allowed now, with their forms", tag, obj({
             "status": STRING, "items": {"type": "array", "items": obj(
@@ -365,7 +394,6 @@ def record_operations(kind: KindInfo) -> tuple[dict[str, Op], dict[str, Schema]]
                              body=obj(CONTACT_PROPERTIES, required=[])),
         "remove_contact": Op(f"Remove a {title}'s contact", tag, None, status=204, errors=(403,)),
     }
-    endpoints = kind.endpoints or {op: f"{kind.plural}_api.{op}" for op in RECORD_OPERATIONS}
     schemas = {title.title(): record_schema(kind), f"{title.title()}Contact": RECORD_CONTACT}
     return {endpoints[name]: op for name, op in ops.items() if name in endpoints}, schemas
 
@@ -388,7 +416,8 @@ LEGACY_LEAD = KindInfo(
     "lead", "leads", LEAD_STATUSES,
     ("number", "-number", "name", "-name", "created", "-created", "amount", "-amount", "status"), LEAD_CARD,
     endpoints={"list": "api.list_leads", "create": "api.create_lead", "get": "api.get_lead",
-               "update": "api.update_lead", "actions": "api.lead_actions", "change_status": "api.change_lead_status"})
+               "update": "api.update_lead", "actions": "api.lead_actions", "change_status": "api.change_lead_status"},
+    id_param="lead_id")
 
 
 def record_kinds() -> list[KindInfo]:
@@ -431,7 +460,13 @@ def _error_response(status: int) -> dict[str, Any]:
             "content": {"application/json": {"schema": ref("Error")}}}
 
 
-def _operation(method: str, endpoint: str, op: Op, path_params: list[dict[str, Any]]) -> dict[str, Any]:
+def links_to(*endpoints: str, **parameters: str) -> dict[str, dict[str, str]]:
+    """The same parameters for several targets: `links_to("api.get_task", task_id="$response.body#/id")`."""
+    return {endpoint: dict(parameters) for endpoint in endpoints}
+
+
+def _operation(method: str, endpoint: str, op: Op, path_params: list[dict[str, Any]],
+               described: set[str]) -> dict[str, Any]:
     operation: dict[str, Any] = {"operationId": endpoint, "summary": op.summary, "tags": [op.tag]}
     if op.description:
         operation["description"] = op.description
@@ -445,6 +480,10 @@ def _operation(method: str, endpoint: str, op: Op, path_params: list[dict[str, A
         success["content"] = {"application/json": {"schema": op.response}}
     else:
         success["description"] = "Done, no content."
+    links = {target.split(".")[-1]: {"operationId": target, "parameters": dict(params)}
+             for target, params in op.links.items() if target in described}
+    if links:
+        success["links"] = links
     responses: dict[str, Any] = {str(op.status): success}
     errors = set(op.errors)
     if method != "GET":
@@ -468,12 +507,14 @@ def build_document(app: Flask) -> dict[str, Any]:
     """
     ops, schemas = all_operations()
     paths: dict[str, dict[str, Any]] = {}
-    for method, rule, endpoint in api_rules(app):
-        op = ops.get(f"{method} {endpoint}") or ops.get(endpoint)
+    rules = [(method, rule, endpoint, ops.get(f"{method} {endpoint}") or ops.get(endpoint))
+             for method, rule, endpoint in api_rules(app)]
+    described = {endpoint for _, _, endpoint, op in rules if op is not None}
+    for method, rule, endpoint, op in rules:
         if op is None:
             continue
         path, path_params = openapi_path(rule)
-        paths.setdefault(path, {})[method.lower()] = _operation(method, endpoint, op, path_params)
+        paths.setdefault(path, {})[method.lower()] = _operation(method, endpoint, op, path_params, described)
     tags = sorted({op.tag for op in ops.values()})
     return {
         "openapi": "3.1.0",

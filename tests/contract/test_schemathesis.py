@@ -4,7 +4,8 @@ A real server (werkzeug, threaded, CSRF on) serves a fresh SQLite database, migr
 processes deployed and the demo data loaded. schemathesis runs as a separate process (its own
 Hypothesis, no pytest plugin interplay) for a bounded number of examples per operation, with a fixed
 seed, authenticated as a demo user by bearer token, and checks: no 5xx, every status documented,
-every body valid against its schema, the documented content type. Any failure fails this test with
+every body valid against its schema, the documented content type, and no protected operation that
+answers without the token (`ignored_auth`). Any failure fails this test with
 schemathesis' report (each one names a curl command that reproduces it).
 
 Run only this: `.venv/bin/pytest -m schemathesis`; skip it in a quick local run: `-m "not schemathesis"`.
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.schemathesis
 MAX_EXAMPLES = 25
 SEED = 20261201
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_schema_conformance")
+          "response_schema_conformance", "ignored_auth")
 RUN_TIMEOUT_S = 300
 
 

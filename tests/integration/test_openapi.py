@@ -92,6 +92,12 @@ def test_document_is_openapi_3_1_with_valid_schemas_and_resolvable_refs(app: Fla
                 if status.startswith(("4", "5")):
                     assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
     assert len(operation_ids) == len(set(operation_ids))
+    path_params = {op["operationId"]: {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+                   for item in document["paths"].values() for op in item.values()}
+    links = [link for node in _walk(document) for link in (node.get("links") or {}).values()]
+    assert len(links) > 10
+    for link in links:
+        assert set(link["parameters"]) == path_params[link["operationId"]], link
     assert set(document["components"]["securitySchemes"]) == {"bearerAuth", "cookieAuth"}
 
 
