@@ -9,11 +9,11 @@ from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from app.config import Config
+from app.config import Config, check_secret_key
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     config = Config.from_env().as_mapping()
     config.update(config_overrides or {})
     app.config.from_mapping(config)
-    if app.config["SECRET_KEY"] == "dev-only-change-me" and not app.config.get("TESTING"):
-        logger.warning("SECRET_KEY is the development default; set SECRET_KEY in production")
+    check_secret_key(app.config, debug=app.debug)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
 
     _ensure_sqlite_dir(app)
@@ -62,6 +61,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         install_session_hooks(app, _session_class())
 
     _init_rq(app)
+    _install_unit_of_work(app)
     _register_blueprints(app)
 
     from app.errors import register_error_handlers
@@ -81,6 +81,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.templating import install_template_helpers
 
     install_template_helpers(app)
+
+    from app.web import install_web_rules
+
+    install_web_rules(app)
     logging.getLogger("spiff").setLevel(logging.WARNING)
     return app
 
@@ -88,12 +92,16 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 def _init_processes(app: Flask) -> None:
     """Wire the record domains into the engine: their service tasks and record types."""
     from app.assignments import services as assignments
-    from app.leads import services as leads
     from app.processes.records import register_record_types
     from app.processes.services import init_engine
+    from app.records import services as records
 
-    register_record_types(app, assignments.RECORD_TYPES + leads.RECORD_TYPES)
-    init_engine(app, services={**assignments.SERVICE_TASKS, **leads.SERVICE_TASKS})
+    kinds = app.extensions["crm_record_kinds"].values()
+    register_record_types(app, assignments.RECORD_TYPES + tuple(records.record_type_of(k) for k in kinds))
+    services = {**assignments.SERVICE_TASKS, **records.SERVICE_TASKS}
+    for kind in kinds:
+        services.update(kind.service_tasks)
+    init_engine(app, services=services)
     _deploy_on_start(app)
 
 
@@ -141,6 +149,44 @@ def _session_class() -> Any:
     return Session
 
 
+def _register_record_kinds(app: Flask) -> None:
+    """Each record kind gets its pages and its /api/v1/<plural> blueprint from `app.records`."""
+    from app.deals.kind import DEAL
+    from app.leads.kind import LEAD
+    from app.records.api import make_api_blueprint
+    from app.records.kinds import register_kinds
+    from app.records.views import make_blueprint, templates_bp
+
+    kinds = (LEAD, DEAL)
+    register_kinds(app, kinds)
+    app.register_blueprint(templates_bp)
+    for kind in kinds:
+        pages = make_blueprint(kind)
+        if kind.extend_blueprint:
+            kind.extend_blueprint(pages)
+        api = make_api_blueprint(kind)
+        app.register_blueprint(pages)
+        app.register_blueprint(api)
+        # Session-authenticated API writes are checked for CSRF by the API's own before_request.
+        csrf.exempt(api)
+
+
+def _install_unit_of_work(app: Flask) -> None:
+    """The web runner marks a request's unit of work read-only when its method cannot write (GET,
+    HEAD, OPTIONS), so SQLite readers never take the write lock (app.db)."""
+    from app.db import reset_read_only_unit, set_read_only_unit
+
+    @app.before_request
+    def _mark_read_only() -> None:
+        g.crm_read_only_token = set_read_only_unit(request.method in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _unmark(_error: BaseException | None) -> None:
+        token = g.pop("crm_read_only_token", None)
+        if token is not None:
+            reset_read_only_unit(token)
+
+
 def _ensure_sqlite_dir(app: Flask) -> None:
     uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
@@ -148,13 +194,13 @@ def _ensure_sqlite_dir(app: Flask) -> None:
 
 
 def _init_rq(app: Flask) -> None:
-    from redis import Redis
     from rq import Queue
 
-    from app.jobs import QUEUES
+    from app.jobs import QUEUES, publisher_connection
 
-    # Redis() connects lazily, so building the queues opens no socket.
-    connection = Redis.from_url(app.config["REDIS_URL"])
+    # Redis() connects lazily, so building the queues opens no socket. Short timeouts, no retries:
+    # with Redis down a request must not hang on publishing a job (see app.jobs.publish).
+    connection = publisher_connection(app.config["REDIS_URL"], float(app.config["CRM_REDIS_TIMEOUT"]))
     app.extensions["rq"] = {
         "connection": connection,
         "queues": {name: Queue(name, connection=connection) for name in QUEUES},
@@ -181,8 +227,6 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.assignments.views import bp as assignments_bp
     from app.auth.views import bp as auth_bp
-    from app.deals.views import bp as deals_bp
-    from app.leads.views import bp as leads_bp
     from app.processes.views import bp as processes_bp
     from app.tasks.views import bp as tasks_bp
 
@@ -192,9 +236,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.directories.api import bp as directories_api_bp
     from app.directories.views import bp as directories_bp
 
-    for bp in (auth_bp, tasks_bp, assignments_bp, processes_bp, api_bp, leads_bp, deals_bp,
+    for bp in (auth_bp, tasks_bp, assignments_bp, processes_bp, api_bp,
                counterparties_bp, directories_bp, counterparties_api_bp, directories_api_bp):
         app.register_blueprint(bp)
+    _register_record_kinds(app)
     # The API authenticates with bearer tokens; session-authenticated API writes are checked
     # for CSRF inside the API blueprint itself.
     for bp in (api_bp, counterparties_api_bp, directories_api_bp):

@@ -4,11 +4,11 @@ Imports only SQLAlchemy; every domain's models build on `Base`.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -100,23 +100,18 @@ def configure_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         # Writers take the write lock up front (a deferred read→write upgrade fails at once with
-        # "database is locked" instead of waiting). GET requests never write, so they stay
-        # deferred and read a WAL snapshot in parallel with the writers.
-        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        # "database is locked" instead of waiting). A unit of work marked read-only (the web runner
+        # marks GET requests) stays deferred and reads a WAL snapshot in parallel with the writers.
+        conn.exec_driver_sql("BEGIN" if _read_only_unit.get() else "BEGIN IMMEDIATE")
 
 
-class ContactColumns:
-    """The contact-person fields that leads and deals carry (the deal copies the lead's)."""
+_read_only_unit: ContextVar[bool] = ContextVar("crm_read_only_unit", default=False)
 
-    full_name: Mapped[str] = mapped_column(sa.String(200))
-    position: Mapped[str | None] = mapped_column(sa.String(200))
-    department: Mapped[str | None] = mapped_column(sa.String(200))
-    phone: Mapped[str | None] = mapped_column(sa.String(50))
-    email: Mapped[str | None] = mapped_column(sa.String(254))
-    is_main: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
-    CONTACT_FIELDS = ("full_name", "position", "department", "phone", "email", "is_main")
+def set_read_only_unit(flag: bool) -> Any:
+    """Mark (True) or unmark the current unit of work as read-only; returns a token for `reset_read_only_unit`."""
+    return _read_only_unit.set(flag)
 
-    def contact_values(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.CONTACT_FIELDS}
+
+def reset_read_only_unit(token: Any) -> None:
+    _read_only_unit.reset(token)

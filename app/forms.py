@@ -1,6 +1,7 @@
 """Turning submitted HTML form fields into JSON data typed by a JSON Schema.
 
-Type errors are reported per field; the schema itself is validated later by `workflows`.
+Type errors are reported per field; the schema itself is validated later (`workflows` for task
+forms, `app.records.forms` for card forms).
 """
 from __future__ import annotations
 
@@ -12,9 +13,19 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 
-def form_to_data(schema: dict[str, Any], form: MultiDict[str, str],
-                 tz_name: str = "Europe/Moscow") -> tuple[dict[str, Any], dict[str, str]]:
-    """Typed data and per-field type errors; naive date-times are read in the user's timezone."""
+def _types(prop: dict[str, Any]) -> list[str]:
+    kind = prop.get("type")
+    return list(kind) if isinstance(kind, list) else [kind] if kind else []
+
+
+def form_to_data(schema: dict[str, Any], form: MultiDict[str, str], tz_name: str = "Europe/Moscow",
+                 empty_as_null: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+    """Typed data and per-field type errors; naive date-times are read in the user's timezone.
+
+    Only the schema's properties are read (other fields, e.g. the CSRF token, are not data). An empty
+    field is "not given" (so `required` reports it) unless `empty_as_null`: then it clears the value
+    (None, or "" for a string that cannot be null) — the card forms' edit semantics.
+    """
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, prop in schema.get("properties", {}).items():
@@ -22,21 +33,24 @@ def form_to_data(schema: dict[str, Any], form: MultiDict[str, str],
         if not values:
             continue
         raw = values[-1].strip()
-        kind = prop.get("type")
-        if isinstance(kind, list):
-            kind = next((k for k in kind if k != "null"), None)
+        types = _types(prop)
+        kind = next((k for k in types if k != "null"), None)
         if kind == "boolean":
             data[name] = raw in ("true", "on", "1")
         elif raw == "":
+            if empty_as_null:
+                data[name] = None if "null" in types or kind != "string" else ""
             continue  # an empty field is "not given"; `required` reports it
         elif kind == "integer":
             try:
                 data[name] = int(raw)
             except ValueError:
                 errors[name] = _("Enter a whole number.")
+        elif prop.get("format") == "decimal":
+            data[name] = raw.replace(" ", "").replace("\u00a0", "").replace(",", ".")
         elif kind == "number":
             try:
-                data[name] = float(raw) if prop.get("format") != "decimal" else raw
+                data[name] = float(raw)
             except ValueError:
                 errors[name] = _("Enter a number.")
         elif prop.get("format") == "date-time":

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from app.labels import label
@@ -22,6 +23,35 @@ def install_template_helpers(app: Flask) -> None:
         return format_date(value, fmt) if value else "—"
 
     app.add_template_global(label, "label")
+
+    @app.template_filter("money")
+    def _money(value: Decimal | None, empty: str = "—") -> str:
+        """1234567.5 → "1 234 567.50" (a thin space groups thousands); None → `empty`."""
+        return f"{value:,.2f}".replace(",", "\u202f") if value is not None else empty
+
+    @app.template_global()
+    def directory_label(directory: str, code: str | None) -> str:
+        """The label of a directory code in the user's language ('—' for none)."""
+        # Local import: directories are a domain service, installed after the blueprints.
+        from app.directories.services import code_label
+
+        return code_label(directory, code, str(get_locale())) if code else "—"
+
+    @app.template_global()
+    def history_value(kind: Any, field: str, value: str | None) -> str:
+        """A history row's old/new value for display: status labels, directory labels, or the text."""
+        if field == "status":
+            return str(kind.status_label(value))
+        directory = kind.history_directories.get(field)
+        return directory_label(directory, value) if directory else (value or "—")
+
+    @app.template_global()
+    def schema_options(prop: dict[str, Any], value: Any = None) -> list[dict[str, Any]]:
+        """Choices of a form field from a directory (`x-directory`) or a named list (`x-options`)."""
+        # Local import: the option sources are domain services, installed after the blueprints.
+        from app.records.options import field_options
+
+        return field_options(prop, value)
 
     @app.template_global()
     def record_url(record_type_name: str, record_id: int) -> str:

@@ -6,13 +6,13 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.access.services import is_analyst
 from app.assignments import services as assignments
 from app.auth import services as auth
-from app.errors import BadRequest, InvalidInput, NotAuthenticated
+from app.auth.models import ApiToken
+from app.errors import BadRequest, InvalidInput, NotAuthenticated, PermissionDenied
 from app.api import authenticate_request, iso, json_body
 from app.extensions import db
-from app.leads import journal as lead_journal
-from app.leads import services as leads
 from app.processes import services as processes
 from app.processes.records import record_type
 from app.tasks import services as tasks
@@ -42,18 +42,39 @@ def task_json(t: HumanTask, with_form: bool = True) -> dict[str, Any]:
     }
 
 
+def token_json(t: ApiToken) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "user": t.user.login, "created_at": iso(t.created_at),
+            "expires_at": iso(t.expires_at), "last_used_at": iso(t.last_used_at)}
+
+
 @bp.post("/auth/token")
 def issue_token() -> Any:
+    """Throttled per login and per address (app.auth.throttle)."""
     body = json_body()
-    login, password = body.get("login"), body.get("password")
-    if not isinstance(login, str) or not isinstance(password, str):
+    login, password, name = body.get("login"), body.get("password"), body.get("name", "")
+    if not isinstance(login, str) or not isinstance(password, str) or not isinstance(name, str):
         raise BadRequest(_("Give login and password."), code="malformed_json")
     user = auth.authenticate(login, password)
     if user is None:
         raise NotAuthenticated(_("Wrong login or password."), code="invalid_credentials")
-    token = auth.issue_token(user)
+    token, plain = auth.issue_token(user, name)
+    payload = {"token": plain, **token_json(token)}
     db.session.commit()
-    return jsonify({"token": token}), 201
+    return jsonify(payload), 201
+
+
+@bp.get("/auth/tokens")
+def list_tokens() -> Any:
+    """The caller's valid tokens; an administrator may pass `?user=<login>`."""
+    tokens = auth.list_tokens(current_user, request.args.get("user") or None)
+    return jsonify({"items": [token_json(t) for t in tokens]})
+
+
+@bp.delete("/auth/tokens/<int:token_id>")
+def revoke_token(token_id: int) -> Any:
+    auth.revoke_token(token_id, current_user)
+    db.session.commit()
+    return "", 204
 
 
 @bp.get("/me")
@@ -146,92 +167,10 @@ def get_assignment(assignment_id: int) -> Any:
 
 @bp.get("/processes")
 def list_processes() -> Any:
+    if not is_analyst(current_user):  # the same rule as the Processes page
+        raise PermissionDenied(_("Only process analysts and administrators can manage processes."))
     versions = processes.list_versions()
     counts = processes.count_instances_by_version()
     return jsonify({"items": [{"id": v.id, "process_id": v.process_id, "version": v.version, "name": v.name,
                                "file_name": v.file_name, "deployed_at": iso(v.deployed_at),
                                "instances": counts.get(v.id, 0)} for v in versions], "total": len(versions)})
-
-
-# --------------------------------------------------------------------------- leads
-
-
-def _money(value: Any) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
-def lead_json(lead: Any) -> dict[str, Any]:
-    return {
-        "id": lead.id, "number": lead.display_number, "name": lead.name, "status": lead.status,
-        "responsible": lead.responsible.login if lead.responsible else None,
-        "observers": [u.login for u in lead.observers],
-        "counterparty_id": lead.counterparty_id, "company_name": lead.company_name, "amount": _money(lead.amount),
-        "users_count": lead.users_count, "request_type": lead.request_type,
-        "request_category": lead.request_category, "request_source": lead.request_source,
-        "description": lead.description, "site_email": lead.site_email, "site_page": lead.site_page,
-        "utm_source": lead.utm_source, "utm_medium": lead.utm_medium, "utm_campaign": lead.utm_campaign,
-        "utm_content": lead.utm_content, "utm_term": lead.utm_term, "ga_client_id": lead.ga_client_id,
-        "ym_client_id": lead.ym_client_id, "received_at": iso(lead.received_at),
-        "disqualification_reason": lead.disqualification_reason,
-        "disqualification_comment": lead.disqualification_comment, "deal_id": lead.deal_id,
-        "processing_started_at": iso(lead.processing_started_at), "created_at": iso(lead.created_at),
-        "version": lead.version,
-        "contacts": [{"id": c.id, "full_name": c.full_name, "position": c.position, "department": c.department,
-                      "phone": c.phone, "email": c.email, "is_main": c.is_main} for c in lead.contacts],
-    }
-
-
-@bp.get("/leads")
-def list_leads() -> Any:
-    page = lead_journal.list_leads(current_user, lead_journal.LeadFilter.from_args(request.args, current_user.timezone))
-    return jsonify({"items": [lead_json(lead) for lead in page.items], "total": page.total,
-                    "page": page.page, "per_page": page.per_page})
-
-
-@bp.post("/leads")
-def create_lead() -> Any:
-    body = json_body()
-    contacts = body.pop("contacts", None) or []
-    if not isinstance(contacts, list) or not all(isinstance(c, dict) for c in contacts):
-        raise BadRequest(_("`contacts` must be a list of objects."), code="malformed_json")
-    lead = leads.create_lead(body, current_user, contacts)
-    db.session.commit()
-    return jsonify(lead_json(lead)), 201
-
-
-@bp.get("/leads/<int:lead_id>")
-def get_lead(lead_id: int) -> Any:
-    return jsonify(lead_json(leads.get_lead(lead_id, current_user)))
-
-
-@bp.patch("/leads/<int:lead_id>")
-def update_lead(lead_id: int) -> Any:
-    body = json_body()
-    version = body.get("version")
-    if version is not None and not isinstance(version, int):
-        raise BadRequest(_("`version` must be an integer."), code="malformed_json")
-    lead = leads.update_lead(lead_id, body, current_user, version)
-    db.session.commit()
-    return jsonify(lead_json(lead))
-
-
-@bp.get("/leads/<int:lead_id>/actions")
-def lead_actions(lead_id: int) -> Any:
-    lead = leads.get_lead(lead_id, current_user)
-    actions = leads.status_actions(lead, current_user)
-    return jsonify({"status": lead.status, "items": [
-        {"status": s, "form": processes.form_schema(form) if form else None} for s, form in actions.items()]})
-
-
-@bp.post("/leads/<int:lead_id>/status")
-def change_lead_status(lead_id: int) -> Any:
-    body = json_body()
-    status = body.get("status")
-    if not isinstance(status, str):
-        raise BadRequest(_("Give the new `status`."), code="malformed_json")
-    data = {k: v for k, v in body.items() if k != "status"}
-    if "reason" in data and "disqualification_reason" not in data:
-        data["disqualification_reason"] = data.pop("reason")
-    lead = leads.change_status(lead_id, status, data, current_user)
-    db.session.commit()
-    return jsonify(lead_json(lead))

@@ -6,6 +6,7 @@ message or None, so the service can key it by field.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask_babel import gettext as _
 from stdnum.ru import inn as stdnum_inn
@@ -16,8 +17,9 @@ _ACCOUNT_WEIGHTS = (7, 1, 3)
 
 
 def compact(value: str | None) -> str:
-    """Drop spaces and dashes people type into numbers ("7707 083 893")."""
-    return re.sub(r"[\s-]+", "", value or "").upper()
+    """Drop spaces and dashes people type into numbers ("7707 083 893"); fullwidth or other Unicode
+    digits become ASCII (NFKC), so "７７０７…" is the same INN as "7707…" for the duplicate check."""
+    return re.sub(r"[\s-]+", "", unicodedata.normalize("NFKC", value or "")).upper()
 
 
 def inn_error(inn: str, kind: str | None = None) -> str | None:

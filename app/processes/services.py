@@ -41,7 +41,7 @@ from workflows.errors import (
     TaskDataInvalid,
     TaskNotReady,
 )
-from workflows.forms import load_schema
+from workflows.forms import load_schema, validate_form_data
 
 logger = logging.getLogger(__name__)
 
@@ -284,8 +284,13 @@ def status_actions(record_type_name: str, record_id: int) -> StatusActions | Non
 
 
 def change_record_status(record_type_name: str, record_id: int, next_status: str, data: dict[str, Any],
-                         actor_id: int | None, at: datetime | None = None) -> ProcessInstance:
+                         actor_id: int | None, at: datetime | None = None,
+                         prepare: Callable[[dict[str, Any] | None], Mapping[str, Any]] | None = None
+                         ) -> ProcessInstance:
     """Move a record to `next_status` through its process's status hub (one service for every UI).
+
+    `prepare` types raw input by the transition form inside the same workflow load (see
+    `workflows.runtime.change_status`); the workflow is loaded once per call.
 
     Raises Conflict (code illegal_transition) when the process does not allow the move now,
     InvalidInput when the transition form is invalid, ProcessError when the process fails.
@@ -299,7 +304,7 @@ def change_record_status(record_type_name: str, record_id: int, next_status: str
     try:
         with _acting(actor_id):
             outcome = runtime.change_status(_engine(), key, instance.state, next_status, data, moment,
-                                            resolve_schema=resolve_schema)
+                                            resolve_schema=resolve_schema, prepare=prepare)
     except IllegalTransition as e:
         if not e.allowed:
             message = _("The status cannot be changed now: the record is waiting for another step.")
@@ -377,6 +382,11 @@ def task_form(task: HumanTask) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     return schema, {k: v for k, v in data.items() if k in props}
 
 
+def validate_form(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+    """Field errors of `data` against a JSON Schema (Draft 2020-12 + formats), as task forms are checked."""
+    return validate_form_data(schema, data)
+
+
 def form_schema(form_path: str, locale: str | None = None) -> dict[str, Any]:
     """The JSON Schema of a form under FORMS_DIR as clients get it: a copy whose `x-directory` fields
     list their choices (`oneOf` const/title) in `locale` (default: the request's language)."""
@@ -402,7 +412,8 @@ def _apply(instance: ProcessInstance, outcome: runtime.Outcome, actor_id: int | 
     try:
         db.session.flush()
     except StaleDataError as e:
-        db.session.rollback()  # someone else saved this instance first; this unit of work is void
+        # Someone else saved this instance first. The caller's unit of work (or the savepoint of a
+        # bulk move) is void and rolled back by whoever owns it — never here.
         raise Conflict() from e
     _sync_human_tasks(instance, outcome, actor_id, at, completed_task)
 

@@ -18,7 +18,8 @@ from .support import BPMN_DIR, FORMS_DIR, T0, ServiceRecorder
 V1 = "lead_qualification-v1"
 TAKE_SLA_AT = "2025-03-03T18:00:00+03:00"  # = 2025-03-03 15:00 UTC
 TAKE_SLA_UTC = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)
-LEAD_SERVICES = ("crm.set_lead_responsible", "crm.set_lead_status", "crm.create_deal_from_lead")
+# The generic record operators (app.records) plus the lead's own.
+LEAD_SERVICES = ("crm.set_responsible", "crm.set_status", "crm.create_deal_from_lead")
 ALL_STATUSES = ("not_processed", "interest_expressed", "paused", "disqualified", "deal")
 
 
@@ -93,7 +94,7 @@ def test_claiming_makes_the_claimer_responsible_and_reaches_the_hub(
 
     outcome = take(lead_engine, outcome, login="ivanov")
 
-    assert recorder.calls == [("crm.set_lead_responsible", {"lead_id": 42, "login": "ivanov"})]
+    assert recorder.calls == [("crm.set_responsible", {"record_type": "lead", "record_id": 42, "login": "ivanov"})]
     assert outcome.finished_tasks == {take_id: "completed"}
     assert outcome.next_timer_at is None  # the SLA timer ended with take_to_work
     status = current(lead_engine, outcome)
@@ -140,7 +141,7 @@ def test_status_walk_to_deal_records_each_status_and_creates_the_deal(
     assert outcome.ready_tasks == []
     assert runtime.status_task(lead_engine, V1, outcome.state) is None
     status_calls = [
-        ("crm.set_lead_status", {"lead_id": 42, "status": s, "disqualification_reason": None,
+        ("crm.set_status", {"record_type": "lead", "record_id": 42, "status": s, "disqualification_reason": None,
          "disqualification_comment": None})
         for s in ("interest_expressed", "paused", "deal")
     ]
@@ -214,8 +215,8 @@ def test_disqualification_requires_a_reason(lead_engine: Engine, recorder: Servi
     assert outcome.is_completed
     assert recorder.calls == [
         (
-            "crm.set_lead_status",
-            {"lead_id": 42, "status": "disqualified", "disqualification_reason": "no_budget",
+            "crm.set_status",
+            {"record_type": "lead", "record_id": 42, "status": "disqualified", "disqualification_reason": "no_budget",
              "disqualification_comment": "Next year"},
         )
     ]
@@ -235,7 +236,7 @@ def test_transitions_without_a_form_take_no_data(lead_engine: Engine, recorder: 
     outcome = move(lead_engine, outcome, "paused", {})
     assert current(lead_engine, outcome).status == "paused"
     assert recorder.calls == [
-        ("crm.set_lead_status", {"lead_id": 42, "status": "paused", "disqualification_reason": None,
+        ("crm.set_status", {"record_type": "lead", "record_id": 42, "status": "paused", "disqualification_reason": None,
                                  "disqualification_comment": None})
     ]
 
@@ -311,7 +312,7 @@ def test_sla_timer_escalates_and_keeps_take_to_work(lead_engine: Engine, recorde
     assert names(done) == ["take_to_work"]
     done = take(lead_engine, done, login="sidorov")
     assert current(lead_engine, done).status == "not_processed"
-    assert recorder.calls == [("crm.set_lead_responsible", {"lead_id": 42, "login": "sidorov"})]
+    assert recorder.calls == [("crm.set_responsible", {"record_type": "lead", "record_id": 42, "login": "sidorov"})]
 
 
 def test_message_after_the_escalation_leaves_the_escalation_open(lead_engine: Engine) -> None:

@@ -1,0 +1,62 @@
+"""The deal as a record kind: the 12 statuses with their sales stages, card form, journal, widgets.
+
+Everything a deal shares with other records comes from `app.records`; this is the declaration.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from app.deals.models import Deal, DealContact
+from app.directories import services as directories
+from app.labels import label
+from app.records.kinds import ExportColumn, Filter, RecordKind, StatusSpec
+
+PROCESSING, QUALIFICATION, DEVELOPMENT = _l("0% Processing"), _l("20% Qualification"), _l("40% Development")
+CONFIRMATION, WIN, REJECTION = _l("60% Confirmation"), _l("100% Win"), _l("Rejection/Pause")
+
+
+def _start_data(deal: Deal) -> dict[str, Any]:
+    return {"deal_id": deal.id}
+
+
+def _entry(directory: str, code: str | None) -> str:
+    return directories.code_label(directory, code) if code else ""
+
+
+DEAL = RecordKind(
+    name="deal", plural="deals", title=_l("Deal"), title_plural=_l("Deals"), model=Deal, contact_model=DealContact,
+    contact_fk="deal_id", process_id="deal_progression",
+    statuses=(StatusSpec("not_processed", "secondary", PROCESSING),
+              StatusSpec("initial_contact", "info", QUALIFICATION),
+              StatusSpec("needs_assessment", "info", QUALIFICATION),
+              StatusSpec("presentation", "primary", DEVELOPMENT),
+              StatusSpec("proposal_preparation", "primary", DEVELOPMENT),
+              StatusSpec("prototype", "primary", DEVELOPMENT),
+              StatusSpec("decision_making", "warning", CONFIRMATION),
+              StatusSpec("completed", "success", WIN, is_terminal=True),
+              StatusSpec("paused", "secondary", REJECTION),
+              StatusSpec("rejected", "dark", REJECTION),
+              StatusSpec("dropped_out", "dark"),
+              # Historical applications are old records: never a target of a live deal.
+              StatusSpec("historical", "light", bulk_target=False)),
+    card_form="crud/deal.schema.json",
+    tracked_fields=("name", "amount"),
+    start_data=_start_data,
+    filters=(Filter("category", "request_category", "request_category", _l("Category")),
+             Filter("source", "request_source", "request_source", _l("Source"))),
+    export_columns=(
+        ExportColumn(_l("Number"), lambda r: r.display_number), ExportColumn(_l("Name"), lambda r: r.name),
+        ExportColumn(_l("Status"), lambda r: label("deal_status", r.status)),
+        ExportColumn(_l("Responsible"), lambda r: r.responsible.display_name if r.responsible else ""),
+        ExportColumn(_l("Company"), lambda r: r.client_name),
+        ExportColumn(_l("Amount"), lambda r: r.amount), ExportColumn(_l("Number of users"), lambda r: r.users_count),
+        ExportColumn(_l("Request category"), lambda r: _entry("request_category", r.request_category)),
+        ExportColumn(_l("Request source"), lambda r: _entry("request_source", r.request_source)),
+        ExportColumn(_l("Created"), lambda r: r.created_at)),
+    main_widgets=("deals/_lead_link.html",),
+    moved_message=lambda n: ngettext("%(num)s deal moved.", "%(num)s deals moved.", n),
+    extra_json=lambda deal: {"lead_id": deal.lead_id},
+)
