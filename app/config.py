@@ -2,12 +2,43 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_REDIS_PORT = 6390
+DEV_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class InsecureSecretKey(RuntimeError):
+    """The web, worker and clock refuse to start outside debug/testing with a weak SECRET_KEY."""
+
+
+def check_secret_key(config: Mapping[str, Any], debug: bool | None = None) -> None:
+    """Raise InsecureSecretKey unless SECRET_KEY is a real key or this is a debug/testing run.
+
+    A cookie signed with the public development key (or a guessable short one) would give anyone
+    any identity, administrators included. `debug=None` reads FLASK_DEBUG like Flask does.
+    """
+    if debug is None:
+        debug = os.environ.get("FLASK_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+    if debug or config.get("DEBUG") or config.get("TESTING"):
+        return
+    key = str(config.get("SECRET_KEY") or "")
+    if key == DEV_SECRET_KEY:
+        problem = "SECRET_KEY is the public development default"
+    elif len(key) < MIN_SECRET_KEY_LENGTH:
+        problem = f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    else:
+        return
+    raise InsecureSecretKey(
+        f"{problem}: refusing to start, anyone could forge a session. Set SECRET_KEY to a long random "
+        "value in the environment or in .env (`make run` writes one there), e.g. "
+        "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))'). "
+        "Only a debug (FLASK_DEBUG=1) or testing (TESTING=1) run accepts a weak key.")
 
 
 def _sqlite_default() -> str:
@@ -16,7 +47,7 @@ def _sqlite_default() -> str:
 
 @dataclass
 class Config:
-    SECRET_KEY: str = "dev-only-change-me"
+    SECRET_KEY: str = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str = field(default_factory=_sqlite_default)
     REDIS_URL: str = f"redis://127.0.0.1:{DEFAULT_REDIS_PORT}/0"
     CRM_REDIS_PORT: int = DEFAULT_REDIS_PORT
@@ -45,12 +76,33 @@ class Config:
     CRM_WORKDAY_END: int = 18
     # Run RQ jobs inline instead of publishing them (unit tests only).
     CRM_JOBS_INLINE: bool = False
+    # Seconds the web waits for Redis (connect, then each command) when publishing a job: with Redis
+    # down a request must not hang; the job is re-derived later by the clock's periodic scans.
+    CRM_REDIS_TIMEOUT: float = 1.0
     WTF_CSRF_ENABLED: bool = True
     WTF_CSRF_TIME_LIMIT: int | None = None
     BABEL_DEFAULT_LOCALE: str = "en"
     BABEL_DEFAULT_TIMEZONE: str = "Europe/Moscow"
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=dict)
     SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_HTTPONLY: bool = True
+    REMEMBER_COOKIE_SAMESITE: str = "Lax"
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    # Secure flag on the session and remember-me cookies: "auto" (when the request came over HTTPS),
+    # "true" (always: behind a TLS-terminating proxy that talks HTTP to us) or "false".
+    CRM_SECURE_COOKIES: str = "auto"
+    # JSON request bodies: larger is 413, deeper nesting (arrays/objects) is 400 malformed_json.
+    CRM_MAX_JSON_BYTES: int = 1024 * 1024
+    CRM_MAX_JSON_DEPTH: int = 32
+    # Login throttling (Flask-Limiter, "N/period" strings): failed attempts per login and per client
+    # address, counted in Redis (CRM_RATELIMIT_STORAGE_URL, default REDIS_URL) with an in-memory
+    # fallback while Redis is unreachable.
+    CRM_RATELIMIT_ENABLED: bool = True
+    CRM_LOGIN_LIMIT_PER_LOGIN: str = "5/minute"
+    CRM_LOGIN_LIMIT_PER_ADDRESS: str = "20/minute"
+    CRM_RATELIMIT_STORAGE_URL: str = ""
+    # Lifetime of a new API token.
+    CRM_TOKEN_TTL_DAYS: int = 30
     TESTING: bool = False
 
     @classmethod
@@ -69,6 +121,8 @@ class Config:
                 value = raw.strip().lower() in ("1", "true", "yes", "on")
             elif isinstance(current, int):
                 value = int(raw)
+            elif isinstance(current, float):
+                value = float(raw)
             elif isinstance(current, dict):
                 continue
             else:

@@ -2,6 +2,12 @@
 
 `app` never imports `workers`: services enqueue a job by its dotted name, and the job is published
 only after the database transaction commits (a rollback drops it).
+
+Redis is not a durable store here: the embedded one keeps no snapshot, and when Redis is down
+`publish` logs one warning and drops the job rather than failing or stalling the request that
+committed. So every job kind must be recoverable from the database: either it is one of the clock's
+periodic jobs, or a periodic scan re-derives it (`RECOVERED_BY`; tests/workers/test_job_names.py
+checks every name in ALL_JOBS). A job that cannot be re-derived needs an outbox table instead.
 """
 from __future__ import annotations
 
@@ -11,6 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
 from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
@@ -24,6 +34,10 @@ QUEUE_DEFAULT = "default"
 QUEUES = (QUEUE_MAIL, QUEUE_DOCUMENTS, QUEUE_DEFAULT)
 
 ALL_JOBS = (FIRE_TIMERS, ENQUEUE_DUE_TIMERS)
+#: Job -> the periodic job (run by the clock) that re-derives it from the database when it was lost.
+#: `fire_timers(id)` is due while the instance's `next_timer_at` has passed, which
+#: `enqueue_due_timers` scans for. Periodic jobs themselves are listed in `workers.clock`.
+RECOVERED_BY = {FIRE_TIMERS: ENQUEUE_DUE_TIMERS}
 
 _PENDING_KEY = "crm_pending_jobs"
 
@@ -42,16 +56,27 @@ def enqueue_after_commit(session: Session, name: str, *args: Any, queue: str = Q
     session.info.setdefault(_PENDING_KEY, []).append(PendingJob(name, args, queue, job_id))
 
 
+def publisher_connection(url: str, timeout: float) -> Redis:
+    """The web's Redis connection: `timeout` s to connect and per command, no retries.
+
+    redis-py's default retries a failed command three times with backoff (seconds), and without a
+    socket timeout a Redis that accepts but never answers (stopped, overloaded) blocks forever.
+    """
+    return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
+                          retry=Retry(NoBackoff(), 0))
+
+
 def publish(app: Flask, job: PendingJob) -> None:
+    """Hand `job` to its RQ queue (or record it, with CRM_JOBS_INLINE). Raises RedisError."""
     # Local import: rq is only needed when a job is actually published.
-    from rq import Retry
+    from rq import Retry as JobRetry
 
     if app.config.get("CRM_JOBS_INLINE"):
         app.extensions.setdefault("crm_published_jobs", []).append(job)
         return
     queues = app.extensions["rq"]["queues"]
     queues[job.queue].enqueue(job.name, *job.args, job_id=job.job_id,
-                              retry=Retry(max=3, interval=[5, 30, 120]))
+                              retry=JobRetry(max=3, interval=[5, 30, 120]))
 
 
 def install_session_hooks(app: Flask, session_factory: Any) -> None:
@@ -61,6 +86,11 @@ def install_session_hooks(app: Flask, session_factory: Any) -> None:
         for job in jobs:
             try:
                 publish(current_app._get_current_object() if _has_app() else app, job)  # type: ignore[attr-defined]
+            except RedisError as e:
+                # Redis is down or stalled: the commit stands and the request goes on. One line, no
+                # traceback; the clock's scans re-derive the job (RECOVERED_BY) once Redis is back.
+                logger.warning("Redis unavailable, job %s%r not published (re-derived later): %s",
+                               job.name, job.args, e)
             except Exception:
                 logger.exception("could not publish job %s%r", job.name, job.args)
 

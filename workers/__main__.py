@@ -1,21 +1,32 @@
 """`python -m workers [QUEUE ...] [--burst]`: the RQ worker (a forking `rq.Worker`).
 
-Waits up to 30 s for Redis to answer PING (under honcho the `redis` process may still be starting),
-then builds the Flask app once before forking, then works the queues in the order given (default:
-mail, documents, default) with the RQ scheduler enabled, which `Retry(interval=...)` needs.
+Waits for Redis to answer PING (under honcho the `redis` process may still be starting; for as
+long as it takes unless `--redis-timeout` is given), then builds the Flask app once before forking,
+then works the queues in the order given (default: mail, documents, default) with the RQ scheduler
+enabled, which `Retry(interval=...)` needs.
+
+It never exits because Redis went away, since honcho would then stop every process: the worker
+(`workers.resilient.CrmWorker`) waits for Redis inside its loop, and if an outage still ends a
+`work()` call, this entry point waits for Redis again and starts a fresh worker. SIGTERM/SIGINT stop
+it (rq's warm shutdown: the running job finishes first).
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
+import time
+from types import FrameType
 
+from redis import Redis
 from redis.exceptions import RedisError
-from rq import Worker
 
 from app import jobs as names
-from app.config import Config
-from workers.runtime import configure_logging, get_app, wait_for_redis
+from app.config import Config, InsecureSecretKey, check_secret_key
+from workers.resilient import CrmWorker
+from workers.runtime import Backoff, configure_logging, get_app, wait_for_redis
 
 logger = logging.getLogger("workers")
 
@@ -25,26 +36,77 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("queues", nargs="*", metavar="QUEUE",
                         help=f"queues in priority order (default: {' '.join(names.QUEUES)})")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    parser.add_argument("--redis-timeout", type=float, default=30.0, help="seconds to wait for Redis")
+    parser.add_argument("--redis-timeout", type=float, default=None,
+                        help="give up (exit 1) if Redis does not answer within this many seconds at start "
+                             "(default: wait for as long as it takes)")
     args = parser.parse_args(argv)
     queues = args.queues or list(names.QUEUES)
     unknown = sorted(set(queues) - set(names.QUEUES))
     if unknown:
         parser.error(f"unknown queue(s) {', '.join(unknown)}; choose from {', '.join(names.QUEUES)}")
     configure_logging()
-
-    url = Config.from_env().REDIS_URL
+    config = Config.from_env()
     try:
-        conn = wait_for_redis(url, timeout=args.redis_timeout)
+        check_secret_key(config.as_mapping())
+    except InsecureSecretKey as e:
+        logger.error("%s", e)
+        return 1
+
+    url = config.REDIS_URL
+    stop = _install_stop_handlers()
+    try:
+        conn = wait_for_redis(url, timeout=args.redis_timeout, stop=stop)
     except RedisError as e:
         logger.error("%s", e)
         return 1
+    if conn is None:  # stopped while waiting
+        return 0
     get_app()  # build once here, before forking, so every work horse inherits it
     logger.info("worker on %s, queues: %s", url, ", ".join(queues))
-    worker = Worker(queues, connection=conn)
-    level = logging.getLevelName(logger.getEffectiveLevel())
-    worker.work(burst=args.burst, with_scheduler=True, logging_level=level)
+    return serve(url, conn, queues, burst=args.burst, stop=stop)
+
+
+#: A worker that ran this long before its `work()` ended is restarted after the shortest delay again.
+HEALTHY_RUN = 60.0
+
+
+def serve(url: str, conn: Redis, queues: list[str], burst: bool, stop: threading.Event) -> int:
+    """Work the queues; when a `work()` call ends without a stop request, start a fresh worker."""
+    restarts = Backoff(initial=1.0, cap=30.0)
+    while not stop.is_set():  # a SIGTERM may have come while the app was being built
+        worker = CrmWorker(queues, connection=conn)
+        started = time.monotonic()
+        try:
+            worker.work(burst=burst, with_scheduler=True)
+        except RedisError as e:
+            # An outage during rq's own bookkeeping (a job's result, the worker's deregistration).
+            logger.debug("worker.work() ended on a Redis error: %s", e)
+        finally:
+            _install_stop_handlers(stop)  # rq replaced ours with its own while it worked
+        if burst or stop.is_set() or worker.stop_requested:
+            return 0
+        if time.monotonic() - started >= HEALTHY_RUN:
+            restarts.reset()
+        delay = restarts.next()
+        logger.warning("the RQ worker stopped unexpectedly; starting a new one in %.0f s", delay)
+        if stop.wait(delay):
+            return 0
+        reconnected = wait_for_redis(url, stop=stop)
+        if reconnected is None:
+            return 0
+        conn = reconnected
     return 0
+
+
+def _install_stop_handlers(stop: threading.Event | None = None) -> threading.Event:
+    stop = stop or threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    return stop
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 The clock only publishes: the work runs in the worker. Each periodic job has a fixed job id and is
 enqueued with `unique=True`, so a slow worker never finds a pile of identical jobs. It needs no
-Flask app and no database, only Redis; it waits for Redis like the worker, keeps going when Redis
-hiccups, and exits cleanly on SIGTERM or SIGINT (honcho stops processes with SIGTERM).
+Flask app and no database, only Redis. It never exits because Redis is away (honcho would stop
+every process): it waits for Redis at start, and during an outage it logs one line, retries with
+backoff and logs one line when Redis is back; the first tick after that re-derives the jobs Redis
+lost, since the periodic scans read the database. Idle ticks log at DEBUG only. It exits cleanly on
+SIGTERM or SIGINT (honcho stops processes with SIGTERM).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 
 from redis import Redis
@@ -20,8 +24,8 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 
 from app import jobs as names
-from app.config import Config
-from workers.runtime import configure_logging, wait_for_redis
+from app.config import Config, InsecureSecretKey, check_secret_key
+from workers.runtime import Backoff, configure_logging, wait_for_redis
 
 logger = logging.getLogger("workers.clock")
 
@@ -51,19 +55,37 @@ def tick(conn: Redis) -> int:
             Queue(queue_name, connection=conn).enqueue(name, job_id=job_id, unique=True, result_ttl=0,
                                                        failure_ttl=60)
             enqueued += 1
+            logger.debug("enqueued %s", job_id)
         except DuplicateJobError:
             logger.debug("%s is still pending", job_id)
     return enqueued
 
 
+#: Longest pause between two attempts while Redis is away.
+OUTAGE_BACKOFF_CAP = 30.0
+
+
 def run(conn: Redis, interval: float, stop: threading.Event) -> None:
+    """Tick every `interval` s until `stop` is set; while Redis is away, retry with backoff."""
     logger.info("clock ticking every %s s", interval)
+    backoff = Backoff(initial=interval, cap=max(interval, OUTAGE_BACKOFF_CAP))
+    down_since: float | None = None
     while not stop.is_set():
         try:
             tick(conn)
         except RedisError as e:
-            logger.warning("clock tick failed, will retry: %s", e)
-        stop.wait(interval)
+            if down_since is None:
+                down_since = time.monotonic()
+                logger.warning("Redis is unavailable (%s); the clock keeps retrying with backoff", e)
+            delay = backoff.next()
+        else:
+            if down_since is not None:
+                logger.info("Redis is back after %.0f s; the periodic scans re-derive what it lost",
+                            time.monotonic() - down_since)
+                down_since = None
+                backoff.reset()
+            delay = interval
+        stop.wait(delay)
     logger.info("clock stopped")
 
 
@@ -77,12 +99,18 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    url = Config.from_env().REDIS_URL
+    config = Config.from_env()
     try:
-        conn = wait_for_redis(url)
-    except RedisError as e:
+        # The clock signs nothing itself, but it is part of a deployment that must not run on the
+        # development key: refuse like the web and the worker do.
+        check_secret_key(config.as_mapping())
+    except InsecureSecretKey as e:
         logger.error("%s", e)
         return 1
+    url = config.REDIS_URL
+    conn = wait_for_redis(url, stop=stop)
+    if conn is None:  # stopped while waiting
+        return 0
     run(conn, interval_from_env(), stop)
     return 0
 

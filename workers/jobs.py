@@ -15,7 +15,7 @@ from rq.exceptions import DuplicateJobError
 
 from app import jobs as names
 from app.processes import services as process_services
-from workers.runtime import redis_connection, unit_of_work
+from workers.runtime import quiet_unit_of_work, redis_connection, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +56,17 @@ def fire_timers(instance_id: int) -> bool:
     return process_services.fire_due_timers(instance_id, _utcnow())
 
 
-@unit_of_work
+@quiet_unit_of_work
 def enqueue_due_timers() -> int:
     """Enqueue `fire_timers` for every instance whose `next_timer_at` has passed (at most DUE_BATCH).
 
     Side effects: jobs on the `default` queue, one per instance, with job id `fire-timers-<id>`.
     An instance whose job is still queued, scheduled for a retry or running gets no second job.
     Finished jobs are not kept (`result_ttl=0`), so the id is free again for the next deadline.
-    Returns the number of jobs enqueued.
+    Returns the number of jobs enqueued. Logs at DEBUG only: each `fire_timers` logs its own line.
+
+    This scan is also how a lost `fire_timers` job comes back: `next_timer_at` stays due until the
+    timer fired, so after Redis restarted empty (or dropped a job) the next clock tick re-derives it.
     """
     ids = process_services.list_due_instance_ids(_utcnow(), DUE_BATCH)
     if not ids:

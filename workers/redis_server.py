@@ -6,10 +6,17 @@ jobs are transient and the database is the source of truth. With REDIS_URL set t
 server, so this process only says so and sleeps until honcho stops it (honcho stops every process
 as soon as one exits).
 
-Why a small supervisor rather than `exec`: honcho sends SIGTERM to all processes at once (and a
-Ctrl-C reaches the whole process group), so an exec'ed Redis would vanish while the worker still
-needs it to requeue its job and unregister. Redis runs in its own process group and is stopped
-STOP_GRACE seconds after everyone else was asked to stop.
+Why a small supervisor rather than `exec`: honcho stops every process as soon as one exits, so a
+Redis that crashed (or was killed) would take the web, the worker and the clock down with it.
+Here Redis is a child: when it exits without being asked to, it is started again after a backoff
+(0.5 s doubling up to RESTART_BACKOFF_CAP; the backoff resets once a run lasted MIN_UPTIME), and
+this process itself never exits while supervising. The worker and the clock wait for it meanwhile,
+and the periodic scans re-derive whatever the empty new Redis lost.
+
+Stopping: honcho sends SIGTERM to all processes at once (and a Ctrl-C reaches the whole process
+group), so an exec'ed Redis would vanish while the worker still needs it to requeue its job and
+unregister. Redis runs in its own process group and is stopped STOP_GRACE seconds after everyone
+else was asked to stop.
 """
 from __future__ import annotations
 
@@ -25,12 +32,18 @@ from pathlib import Path
 from types import FrameType
 
 from app.config import ROOT_DIR, Config
-from workers.runtime import configure_logging
+from workers.runtime import Backoff, configure_logging
 
 logger = logging.getLogger("workers.redis_server")
 
 #: Seconds between the stop signal and stopping Redis (honcho kills stragglers after 5 s).
 STOP_GRACE = 1.5
+#: Restart delays after an unexpected exit: 0.5 s, doubling up to this many seconds.
+RESTART_BACKOFF_CAP = 10.0
+#: A run that lasted this long counts as healthy: the next crash restarts after the shortest delay.
+MIN_UPTIME = 30.0
+#: How often the supervisor checks that its child is still running.
+POLL_INTERVAL = 0.2
 _PR_SET_PDEATHSIG = 1
 
 
@@ -76,12 +89,41 @@ def main() -> int:
     data_dir = ROOT_DIR / ".run" / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
     logger.info("starting embedded Redis %s on 127.0.0.1:%s", executable, port)
-    server = subprocess.Popen(redis_argv(executable, port, data_dir), stdin=subprocess.DEVNULL,
-                              process_group=0, preexec_fn=_die_with_parent)
-    while not stop.wait(0.5):
-        if server.poll() is not None:
-            logger.error("redis-server exited with %s", server.returncode)
-            return server.returncode or 1
+    supervise(redis_argv(executable, port, data_dir), stop)
+    return 0
+
+
+def supervise(argv: list[str], stop: threading.Event) -> None:
+    """Run `argv`, restart it with backoff whenever it exits, until `stop` is set; then stop it.
+
+    Returns only after `stop` was set. Logs one WARNING per unexpected exit (with the exit status,
+    the uptime and the delay before the restart) and one INFO per restart.
+    """
+    backoff = Backoff(initial=0.5, cap=RESTART_BACKOFF_CAP)
+    restarts = 0
+    while not stop.is_set():
+        server = subprocess.Popen(argv, stdin=subprocess.DEVNULL, process_group=0,
+                                  preexec_fn=_die_with_parent)
+        if restarts:
+            logger.info("redis-server restarted (pid %s)", server.pid)
+        started = time.monotonic()
+        while not stop.wait(POLL_INTERVAL):
+            if server.poll() is not None:
+                break
+        else:
+            _stop_server(server)
+            return
+        uptime = time.monotonic() - started
+        if uptime >= MIN_UPTIME:
+            backoff.reset()
+        delay = backoff.next()
+        logger.warning("redis-server exited with status %s after %.1f s; restarting it in %.1f s",
+                       server.returncode, uptime, delay)
+        restarts += 1
+        stop.wait(delay)
+
+
+def _stop_server(server: subprocess.Popen[bytes]) -> None:
     logger.info("stopping embedded Redis in %s s", STOP_GRACE)
     time.sleep(STOP_GRACE)  # let the worker requeue its job and unregister first
     server.terminate()
@@ -90,7 +132,6 @@ def main() -> int:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
-    return 0
 
 
 if __name__ == "__main__":

@@ -3,15 +3,19 @@
 - `get_app()` builds the app once per process with `create_app()`; forked work horses reuse it and
   only drop the database connections they inherited.
 - `unit_of_work` wraps a job body: app context, one transaction (commit on success, rollback on any
-  exception), one log line.
-- `wait_for_redis()` blocks until Redis answers PING, so honcho does not see the worker die while
-  the `redis` process is still starting.
+  exception), one log line: INFO when the job did something, DEBUG when it found nothing to do.
+- `wait_for_redis()` blocks until Redis answers PING (with backoff, by default for as long as it
+  takes), so honcho never sees the worker or the clock die while Redis is starting or restarting:
+  honcho stops every process as soon as one exits.
+- `configure_logging()` gives the entry points one format and keeps rq's per-job chatter out of
+  the log unless CRM_LOG_LEVEL is DEBUG.
 """
 from __future__ import annotations
 
 import functools
 import logging
 import os
+import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Callable, Mapping, ParamSpec, TypeVar
@@ -69,9 +73,24 @@ def unit_of_work(fn: Callable[P, R]) -> Callable[P, R]:
     """Run the job body in an app context as one transaction: commit on success, else roll back.
 
     Re-raises the exception after the rollback so RQ records the failure and applies the job's
-    `Retry`. Logs one line per run with the job name, its arguments and the duration.
+    `Retry`. Logs one line per run with the job name, its arguments and the duration: at INFO when
+    the job returned something truthy (it did something), at DEBUG when it returned a falsy value
+    (nothing was due), so an idle system writes nothing at the default level.
     """
-    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _unit_of_work(fn, quiet=False)
+
+
+def quiet_unit_of_work(fn: Callable[P, R]) -> Callable[P, R]:
+    """`unit_of_work` for the clock's periodic scans: a successful run logs at DEBUG only.
+
+    A scan's visible effect is the jobs it enqueues, and each of those logs its own line; logging
+    the scan too would write two lines per action.
+    """
+    return _unit_of_work(fn, quiet=True)
+
+
+def _unit_of_work(fn: Callable[P, R], quiet: bool) -> Callable[P, R]:
+    name = fn.__qualname__
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -84,43 +103,99 @@ def unit_of_work(fn: Callable[P, R]) -> Callable[P, R]:
             try:
                 result = fn(*args, **kwargs)
                 db.session.commit()
-            except Exception:
+            except Exception as e:
                 db.session.rollback()
-                logger.exception("job %s%r failed after %.3f s, rolled back", name, args,
-                                 time.monotonic() - started)
+                # One line: the exception propagates, and RQ logs it with its traceback.
+                logger.error("job %s%r failed after %.3f s, rolled back: %s: %s", name, args,
+                             time.monotonic() - started, type(e).__name__, e)
                 raise
             finally:
                 if owns_context:
                     db.session.remove()
-        logger.info("job %s%r done in %.3f s -> %r", name, args, time.monotonic() - started, result)
+        level = logging.INFO if result and not quiet else logging.DEBUG
+        logger.log(level, "job %s%r done in %.3f s -> %r", name, args, time.monotonic() - started, result)
         return result
 
     return wrapper
 
 
+class Backoff:
+    """Delays that double from `initial` up to `cap` seconds; `reset()` after a success."""
+
+    def __init__(self, initial: float = 0.25, cap: float = 5.0, factor: float = 2.0) -> None:
+        self.initial, self.cap, self.factor = initial, cap, factor
+        self._next = initial
+
+    def next(self) -> float:
+        delay = self._next
+        self._next = min(self._next * self.factor, self.cap)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.initial
+
+
+#: Seconds to open a TCP connection to Redis: a blackholed host must not hang the worker or clock.
+REDIS_CONNECT_TIMEOUT = 5.0
+
+
 def redis_connection(url: str) -> Redis:
-    return Redis.from_url(url, health_check_interval=30)
+    return Redis.from_url(url, health_check_interval=30, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
 
 
-def wait_for_redis(url: str, timeout: float = 30.0, interval: float = 0.25) -> Redis:
-    """Return a connection once Redis at `url` answers PING; raise `RedisError` after `timeout` s."""
+def wait_for_redis(url: str, timeout: float | None = None, stop: threading.Event | None = None,
+                   backoff: Backoff | None = None) -> Redis | None:
+    """Return a connection once Redis at `url` answers PING.
+
+    Retries with `backoff` (0.25 s doubling up to 5 s). Logs one WARNING when the first PING fails
+    and one INFO when Redis answers after that, nothing per attempt. Waits for as long as it takes
+    unless `timeout` (seconds) is given, then raises `RedisError`. Returns None as soon as `stop`
+    is set (a SIGTERM while waiting).
+    """
     conn = redis_connection(url)
-    deadline = time.monotonic() + timeout
-    announced = False
+    backoff = backoff or Backoff()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    waiting_since: float | None = None
     while True:
         try:
             conn.ping()
-            return conn
         except RedisError as e:
-            if time.monotonic() >= deadline:
+            if deadline is not None and time.monotonic() >= deadline:
                 raise RedisError(f"Redis at {url} did not answer PING within {timeout:.0f} s: {e}") from e
-            if not announced:
-                logger.info("waiting for Redis at %s ...", url)
-                announced = True
-            time.sleep(interval)
+            if waiting_since is None:
+                waiting_since = time.monotonic()
+                logger.warning("waiting for Redis at %s (%s); retrying with backoff", url, e)
+            delay = backoff.next()
+            if stop is not None:
+                if stop.wait(delay):
+                    conn.close()
+                    return None
+            else:
+                time.sleep(delay)
+            continue
+        if waiting_since is not None:
+            logger.info("Redis at %s answers (after %.1f s)", url, time.monotonic() - waiting_since)
+        return conn
+
+
+#: rq's own loggers: one line per job received, completed and result kept, and the scheduler's
+#: lock chatter. Our `unit_of_work` line says what matters; these speak only at WARNING and above.
+RQ_LOGGERS = ("rq", "rq.worker", "rq.job", "rq.scheduler", "rq.queue")
+
+
+def log_level() -> str:
+    """The process's log level: CRM_LOG_LEVEL (default INFO)."""
+    return os.environ.get("CRM_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+
+
+def rq_log_level(level: str | None = None) -> str:
+    """rq's loggers speak at WARNING unless we run at DEBUG (then everything is wanted)."""
+    return "DEBUG" if (level or log_level()) == "DEBUG" else "WARNING"
 
 
 def configure_logging(level: str | None = None) -> None:
     """Entry points only: one format for the worker, the clock and the Redis launcher."""
-    logging.basicConfig(level=(level or os.environ.get("CRM_LOG_LEVEL", "INFO")).upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = (level or log_level()).upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in RQ_LOGGERS:
+        logging.getLogger(name).setLevel(rq_log_level(level))

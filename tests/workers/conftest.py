@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from rq import Worker
 
 from app import create_app
 from app.extensions import db
+from tests.workers.processes import Process, RedisServer, free_port
 from workers import runtime
 
 REDIS_SKIP_REASON = ("CRM_TEST_REDIS_URL is not set: these tests need a real Redis "
@@ -92,3 +94,29 @@ def run_worker(redis_url: str) -> Any:
         assert proc.exitcode == 0, f"the RQ worker exited with {proc.exitcode}"
 
     return run
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
+    """Start `python -m <module> [args]` with extra environment; killed at teardown if still running."""
+    started: list[Process] = []
+
+    def start(module: str, *args: str, **env: str) -> Process:
+        started.append(Process(module, tmp_path / f"{module}-{len(started)}.log", *args, **env))
+        return started[-1]
+
+    yield start
+    for p in started:
+        if p.proc.poll() is None:
+            p.proc.kill()
+            p.proc.wait()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own on a free port, not started yet: the test starts and kills it."""
+    workdir = tmp_path / "redis"
+    workdir.mkdir()
+    server = RedisServer(free_port(), workdir)
+    yield server
+    server.kill()

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from redis import Redis
@@ -16,66 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 
 from app import jobs as names
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Process:
-    """A `python -m <module>` child whose output goes to a file, so a test can poll it."""
-
-    def __init__(self, module: str, log: Path, **env: str) -> None:
-        environ = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-        self.log = log
-        with open(log, "w") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env={**environ, **env},
-                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-
-    @property
-    def output(self) -> str:
-        return self.log.read_text()
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError(f"{self.proc.args} ignored SIGTERM:\n{self.output}") from None
-
-
-def eventually(check: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except RedisConnectionError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-@pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
-    started: list[Process] = []
-
-    def start(module: str, **env: str) -> Process:
-        started.append(Process(module, tmp_path / f"{module}-{len(started)}.log", **env))
-        return started[-1]
-
-    yield start
-    for p in started:
-        if p.proc.poll() is None:
-            p.proc.kill()
-            p.proc.wait()
+from tests.workers.processes import ROOT, Process, eventually, free_port
 
 
 def test_embedded_redis_starts_on_crm_redis_port(spawn: Callable[..., Process]) -> None:
