@@ -7,6 +7,9 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 MAX_PER_PAGE = 100
+# Far beyond any real list, small enough that (page - 1) * per_page fits every database's integer:
+# a 20-digit ?page= is the last page's neighbour, not an overflow error.
+MAX_PAGE = 10**6
 
 
 @dataclass
@@ -22,5 +25,10 @@ class Page(Generic[T]):
 
 
 def clamp(page: int, per_page: int) -> tuple[int, int]:
-    """A valid page number and page size (1..MAX_PER_PAGE)."""
-    return max(1, page), max(1, min(per_page, MAX_PER_PAGE))
+    """A valid page number (1..MAX_PAGE) and page size (1..MAX_PER_PAGE)."""
+    return max(1, min(page, MAX_PAGE)), max(1, min(per_page, MAX_PER_PAGE))
+
+
+def clamp_offset(offset: int) -> int:
+    """A valid row offset for lists paged by offset (0..MAX_PAGE * MAX_PER_PAGE)."""
+    return max(0, min(offset, MAX_PAGE * MAX_PER_PAGE))

@@ -21,7 +21,7 @@ from app.counterparties.models import FIELDS, KINDS, TYPES, ContactPerson, Count
 from app.counterparties.registry import autofill  # noqa: F401  (re-exported: the services API)
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
-from app.pagination import Page
+from app.pagination import Page, clamp
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -216,7 +216,7 @@ def list_counterparties(q: str | None = None, type_filter: str | None = None, pa
         if digits.isdigit():
             condition = sa.or_(condition, Counterparty.inn.startswith(digits, autoescape=True))
         where.append(condition)
-    page, per_page = max(1, page), max(1, min(per_page, 100))
+    page, per_page = clamp(page, per_page)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Counterparty).where(*where)) or 0
     items = list(db.session.scalars(sa.select(Counterparty).where(*where).order_by(*SORTS[sort])
                                     .limit(per_page).offset((page - 1) * per_page)))

@@ -148,6 +148,7 @@ def record_api(plural: str) -> dict[str, dict[str, Row]]:
 MATRIX: dict[str, dict[str, Row]] = {
     # --- sign-in, users (admin) ------------------------------------------------------------------
     "static": {"GET": PUBLIC},
+    "favicon": {"GET": R(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)},
     #                                   anon      own       other     director  admin     analyst   observer  nocrm
     "auth.login": {"GET": R(OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
                    "POST": R(401, 401, 401, 401, 401, 401, 401, 401)},  # wrong password, whoever asks
@@ -188,9 +189,7 @@ MATRIX: dict[str, dict[str, Row]] = {
     "processes.deploy": {"POST": ANALYST_WRITE},
     "processes.version": {"GET": ANALYST},
     "processes.version_xml": {"GET": ANALYST},
-    "api.list_processes": {"GET": override(ANALYST, **{
-        r: bug(403, "h-web: GET /api/v1/processes is open to every user (issue 6 #8)")
-        for r in ("own", "other", "director", "observer", "nocrm")})},
+    "api.list_processes": {"GET": ANALYST},
 
     # --- clients (counterparties): every user reads, CRM staff edit -------------------------------
     "counterparties.index": {"GET": SIGNED_IN},
