@@ -101,14 +101,14 @@ class RecordFilter:
             raise InvalidInput(fields=errors)
         return result
 
-    def args(self) -> dict[str, Any]:
-        """The filter as request args (without paging), for links that keep it."""
+    def args(self, *without: str) -> dict[str, Any]:
+        """The filter as request args (without paging and the names in `without`), for links that keep it."""
         out: dict[str, Any] = {**self.values}
         for key, value in (("status", self.statuses), ("responsible", self.responsible), ("q", self.q),
                            ("date_from", self.date_from), ("date_to", self.date_to)):
             if value:
                 out[key] = value
-        return out
+        return {k: v for k, v in out.items() if k not in without}
 
     def conditions(self, user: User) -> list[Any]:
         model = self.kind.model

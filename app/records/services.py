@@ -229,6 +229,7 @@ def _set_responsible(kind: RecordKind, record: Any, user: User | None, actor: Us
     history.record_change(kind.name, record.id, "responsible", old.display_name if old else None,
                           user.display_name if user else None, actor.id if actor else None)
     db.session.flush()
+    db.session.expire(record, ["responsible"])  # the relationship follows the new responsible_id
     if user is not None:
         processes.send_record_message(kind.name, record.id, "responsible_assigned", {"login": user.login},
                                       actor.id if actor else None)
@@ -345,6 +346,7 @@ def set_responsible(record_type: str, record_id: int, login: str) -> dict[str, A
     history.record_change(kind.name, record.id, "responsible", old.display_name if old else None,
                           user.display_name, processes.current_actor_id())
     db.session.flush()
+    db.session.expire(record, ["responsible"])
     return {"responsible": user.login}
 
 
