@@ -22,15 +22,15 @@ APT_PACKAGES := redis-server postgresql dovecot-imapd chromium
 PYTEST_ARGS ?=
 
 # Local settings for `make run` (KEY=value lines), also read by honcho. Never committed.
-ifneq (,$(wildcard .env))
-include .env
-DOTENV_KEYS := $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
+# The `.env` rule below adds a random SECRET_KEY when there is none (the app refuses the
+# development key); make then reads the file again before running any goal.
+-include .env
+DOTENV_KEYS := $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env 2>/dev/null)
 ifneq (,$(strip $(DOTENV_KEYS)))
 export $(DOTENV_KEYS)
 endif
-endif
 
-.PHONY: help setup python assets catalogs system-packages run test lint services-up services-down clean
+.PHONY: help setup python assets catalogs system-packages run test lint services-up services-down clean FORCE
 
 help:
 	@echo "make run     start the CRM with demo data on http://127.0.0.1:$${CRM_WEB_PORT:-5000}"
@@ -39,6 +39,18 @@ help:
 	@echo "make clean   remove the virtualenv, node_modules, built assets and .run/"
 
 setup: python assets catalogs
+
+# Existing lines are kept; a SECRET_KEY from the environment is respected. Precious: never
+# deleted on error (.DELETE_ON_ERROR), it may hold the user's own settings.
+.PRECIOUS: .env
+.env: FORCE
+	@if ! grep -q '^SECRET_KEY=' $@ 2>/dev/null && [ -z "$${SECRET_KEY:-}" ]; then \
+	  if [ -s $@ ] && [ -n "$$(tail -c1 $@)" ]; then echo >> $@; fi; \
+	  echo "SECRET_KEY=$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >> $@; \
+	  echo "Generated a random SECRET_KEY into $@"; \
+	fi
+
+FORCE:
 
 # ---------------------------------------------------------------------------------------- Python
 python: $(VENV)/.installed

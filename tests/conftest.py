@@ -6,6 +6,7 @@ DATABASE_URL selects the database (a temporary SQLite file by default); `make te
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,9 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
+# Tests that start the real entry points as subprocesses (worker, clock, gunicorn) inherit this
+# environment; outside debug/testing those refuse the development key (app.config.check_secret_key).
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
 
 
 def _database_url(tmp_dir: Path) -> str:
@@ -36,6 +40,8 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "CRM_JOBS_INLINE": True,
         "CRM_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Tests log in hundreds of times; tests/integration/test_ratelimit.py builds its own app with it on.
+        "CRM_RATELIMIT_ENABLED": False,
         "REDIS_URL": os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:1/0"),
     }
     config.update(overrides)

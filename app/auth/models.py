@@ -41,11 +41,18 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
+    # Bumped by a password change or a deactivation: every session, remember-me cookie and token
+    # issued before stops working (the Flask-Login id carries it, see `get_id`).
+    session_generation: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0", nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
 
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, back_populates="members", order_by=Group.id)
     line_manager: Mapped["User | None"] = relationship(remote_side=[id], foreign_keys=[line_manager_id])
+
+    # The login session this instance was loaded with or started in this request (not a column):
+    # set by app.auth.services.start_session / load_session_user, part of `get_id`.
+    login_session_key = ""
 
     # Flask-Login protocol
     @property
@@ -61,7 +68,14 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's id, kept in the session cookie and the remember-me cookie:
+        "<user id>:<session generation>:<login session key>".
+
+        The key names one `UserSession` row, which logout deletes; the generation changes with the
+        password. So a copy of either cookie stops working after logout or a password change. The
+        key is set on the instance by `app.auth.services.start_session` or by the user loader.
+        """
+        return f"{self.id}:{self.session_generation}:{self.login_session_key}"
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
         self.password_hash = generate_password_hash(password, method=method)
@@ -81,6 +95,20 @@ class User(Base):
         return self.full_name or self.login
 
 
+class UserSession(Base):
+    """One browser login: a row per successful login, deleted by logout.
+
+    Only the sha256 of the random key is stored; the key itself travels inside the signed session
+    (and remember-me) cookie as part of the Flask-Login id.
+    """
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiToken(Base):
     """A bearer token; only its sha256 is stored."""
 
@@ -88,8 +116,15 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # A label the owner gives the token ("CI", "laptop script") to tell them apart in the list.
+    name: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    # Written at most once a minute (app.auth.services.LAST_USED_RESOLUTION), not on every request.
     last_used_at: Mapped[datetime | None] = mapped_column()
     is_revoked: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
     user: Mapped[User] = relationship()
+
+    def is_valid_at(self, moment: datetime) -> bool:
+        return not self.is_revoked and self.expires_at > moment
