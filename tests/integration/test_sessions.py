@@ -198,3 +198,15 @@ def test_last_used_at_is_written_at_most_once_a_minute(client, users, monkeypatc
     assert last_used() == first
     monkeypatch.setattr(auth_services, "utcnow", lambda: start + timedelta(seconds=90))
     assert last_used() != first
+
+
+def test_an_administrator_setting_their_own_password_stays_logged_in(app, client, users):
+    login(client, "admin")
+    elsewhere = app.test_client()
+    login(elsewhere, "admin")
+    admin = users["admin"]
+    response = client.post(f"/admin/users/{admin.id}", data={
+        "full_name": admin.full_name, "email": admin.email, "locale": "en", "password": "new-admin-pw",
+        "is_active": "on", "groups": admin.group_ids, "version": admin.version})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert me(client) == 200 and me(elsewhere) == 401
