@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -125,6 +126,16 @@ def register_error_handlers(app: Flask) -> None:
         status = e.code or 500
         message = HTTP_MESSAGES.get(status) or e.description or e.name
         return _respond(status, HTTP_CODES.get(status, "http_error"), str(message))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(e: Exception) -> Any:
+        # Input no column can hold (a 20-digit number in a form field, text longer than the column):
+        # SQLite refuses to bind the number (OverflowError), PostgreSQL the value (DataError). The
+        # client's input, not a server fault; validation should have said so first, so log it.
+        logger.warning("value out of range on %s %s: %s", request.method, request.path, e)
+        db.session.rollback()  # before the message: translating it may load the user from the database
+        return _respond(422, "invalid_input", str(_l("A value in the request is too large for its field.")))
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception) -> Any:

@@ -162,3 +162,18 @@ def test_control_character_in_a_lead_name_is_refused(client, users):
     login(client, "director")
     page = client.post("/leads/quick", data={"name": "Quick\x00lead"})
     assert page.status_code == 422
+
+
+# ---------------------------------------------------------------- numbers no integer column holds
+
+
+def test_twenty_digit_numbers_in_form_fields_are_422_not_500(client, users):
+    """Fields parsed with `type=int` and stored or looked up as-is: the database cannot take the number."""
+    login(client, "admin")
+    entry = client.post("/admin/directories/request_source/entries",
+                        data={"code": "huge-order", "label_en": "Huge", "label_ru": "Огромный", "sort_order": HUGE})
+    assert entry.status_code == 422, entry.get_data(as_text=True)[:300]
+    autofill = client.post("/counterparties/autofill", data={"counterparty_id": HUGE, "inn": "7707083893"})
+    assert autofill.status_code in (404, 422), autofill.get_data(as_text=True)[:300]
+    # The session is usable again afterwards (the failed flush was rolled back).
+    assert client.get("/admin/directories").status_code == 200
