@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, g, has_request_context, request, session
@@ -98,7 +98,7 @@ def _init_processes(app: Flask) -> None:
 
     kinds = app.extensions["crm_record_kinds"].values()
     register_record_types(app, assignments.RECORD_TYPES + tuple(records.record_type_of(k) for k in kinds))
-    services = {**assignments.SERVICE_TASKS, **records.SERVICE_TASKS}
+    services: dict[str, Callable[..., Any]] = {**assignments.SERVICE_TASKS, **records.SERVICE_TASKS}
     for kind in kinds:
         services.update(kind.service_tasks)
     init_engine(app, services=services)

@@ -28,7 +28,7 @@ def _entry(directory: str, code: str | None) -> str:
 
 DEAL = RecordKind(
     name="deal", plural="deals", title=_l("Deal"), title_plural=_l("Deals"), model=Deal, contact_model=DealContact,
-    contact_fk="deal_id", process_id="deal_progression",
+    process_id="deal_progression",
     statuses=(StatusSpec("not_processed", "secondary", PROCESSING),
               StatusSpec("initial_contact", "info", QUALIFICATION),
               StatusSpec("needs_assessment", "info", QUALIFICATION),

@@ -60,7 +60,7 @@ def _main_contact(lead: Lead, field: str) -> Any:
 
 LEAD = RecordKind(
     name="lead", plural="leads", title=_l("Lead"), title_plural=_l("Leads"), model=Lead, contact_model=LeadContact,
-    contact_fk="lead_id", process_id="lead_qualification",
+    process_id="lead_qualification",
     statuses=(StatusSpec("not_processed", "secondary"), StatusSpec("interest_expressed", "primary"),
               StatusSpec("paused", "warning"), StatusSpec("disqualified", "dark", is_terminal=True, bulk_target=False),
               StatusSpec("deal", "success", is_terminal=True)),

@@ -56,6 +56,9 @@ def status_response(kind: RecordKind, record_id: int) -> Any:
     data = {kind.status_aliases.get(k, k): v for k, v in body.items() if k != "status"}
     record = services.change_status(kind, record_id, status, data, current_user)
     payload = record_json(kind, record)
+    follow = kind.after_status_url(record) if kind.after_status_url else None
+    if follow:  # where a client should go now (a lead converted to a deal: the deal)
+        payload["redirect"] = follow[0]
     db.session.commit()
     return jsonify(payload)
 
@@ -74,8 +77,8 @@ def make_api_blueprint(kind: RecordKind) -> Blueprint:
     def _get(record_id: int) -> Any:
         return services.get_record(kind, record_id, current_user)
 
-    @bp.get("")
-    def list() -> Any:  # noqa: A001 - the endpoint's name
+    @bp.get("", endpoint="list")
+    def list_records() -> Any:
         page = journal.list_records(kind, current_user,
                                     journal.RecordFilter.from_args(kind, request.args, current_user.timezone))
         return jsonify({"items": [record_json(kind, r) for r in page.items], "total": page.total,
@@ -85,7 +88,7 @@ def make_api_blueprint(kind: RecordKind) -> Blueprint:
     def create() -> Any:
         body = json_body()
         contact_list = body.pop("contacts", None) or []
-        if not isinstance(contact_list, type([])) or not all(isinstance(c, dict) for c in contact_list):
+        if not isinstance(contact_list, list) or not all(isinstance(item, dict) for item in contact_list):
             raise BadRequest(_("`contacts` must be a list of objects."), code="malformed_json")
         record = services.create_record(kind, body, current_user, contact_list)
         payload = record_json(kind, record)
@@ -129,7 +132,7 @@ def make_api_blueprint(kind: RecordKind) -> Blueprint:
     @bp.put("/<int:record_id>/observers")
     def set_observers(record_id: int) -> Any:
         logins = json_body().get("observers")
-        if not isinstance(logins, type([])) or not all(isinstance(x, str) for x in logins):
+        if not isinstance(logins, list) or not all(isinstance(login, str) for login in logins):
             raise BadRequest(_("`observers` must be a list of logins."), code="malformed_json")
         record = services.set_observers(kind, record_id, logins, current_user)
         payload = record_json(kind, record)

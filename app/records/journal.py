@@ -154,9 +154,9 @@ def _options(kind: RecordKind) -> tuple[Any, ...]:
 def list_records(kind: RecordKind, user: User, flt: RecordFilter) -> Page[Any]:
     where = flt.conditions(user)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(kind.model).where(*where)) or 0
-    items = list(db.session.scalars(sa.select(kind.model).where(*where).options(*_options(kind))
-                                    .order_by(*sorts(kind, flt.sort))
-                                    .limit(flt.per_page).offset((flt.page - 1) * flt.per_page)))
+    query = (sa.select(kind.model).where(*where).options(*_options(kind)).order_by(*sorts(kind, flt.sort))
+             .limit(flt.per_page).offset((flt.page - 1) * flt.per_page))
+    items: list[Any] = list(db.session.scalars(query))
     return Page(items, total, flt.page, flt.per_page)
 
 
@@ -182,7 +182,7 @@ def kanban(kind: RecordKind, user: User, flt: RecordFilter) -> list[KanbanColumn
     total_column = kind.column(kind.sum_column)
     rows = db.session.execute(sa.select(model.status, sa.func.count(), sa.func.coalesce(sa.func.sum(total_column), 0))
                               .where(*base).group_by(model.status))
-    totals = {status: (count, Decimal(str(amount))) for status, count, amount in rows}
+    totals: dict[str, tuple[int, Decimal]] = {row[0]: (int(row[1]), Decimal(str(row[2]))) for row in rows}
     columns = []
     for status in statuses:
         count, amount = totals.get(status, (0, Decimal("0")))
@@ -211,5 +211,6 @@ def export_rows(kind: RecordKind, user: User, flt: RecordFilter) -> Iterator[lis
     """The export's rows (visibility and filter of the journal, its sort), at most EXPORT_LIMIT."""
     query = (sa.select(kind.model).where(*flt.conditions(user)).options(*_options(kind))
              .order_by(*sorts(kind, flt.sort)).limit(EXPORT_LIMIT).execution_options(yield_per=1000))
+    record: Any
     for record in db.session.scalars(query):
         yield [c.value(record) for c in kind.export_columns]

@@ -56,7 +56,6 @@ class RecordKind:
     title_plural: Any               # lazy "Leads"
     model: Any
     contact_model: Any
-    contact_fk: str                 # the contact model's column pointing at the record ("lead_id")
     process_id: str
     statuses: tuple[StatusSpec, ...]
     card_form: str                  # JSON Schema path under forms/ ("crud/lead.schema.json")

@@ -6,7 +6,7 @@ rolls back. Raises NotFound (unknown or invisible record), PermissionDenied, Inv
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -298,7 +298,8 @@ def change_status(kind: RecordKind, record_id: int, next_status: str, data: Mapp
     return record
 
 
-def change_status_many(kind: RecordKind, record_ids: Sequence[int], next_status: str, actor: User) -> dict[int, str | None]:
+def change_status_many(kind: RecordKind, record_ids: Sequence[int], next_status: str,
+                       actor: User) -> dict[int, str | None]:
     """Journal bulk move: each record moves or reports why not; a failed one changes nothing."""
     results: dict[int, str | None] = {}
     for record_id in record_ids:
@@ -350,7 +351,7 @@ def set_responsible(record_type: str, record_id: int, login: str) -> dict[str, A
     return {"responsible": user.login}
 
 
-SERVICE_TASKS = {"crm.set_status": set_status, "crm.set_responsible": set_responsible}
+SERVICE_TASKS: dict[str, Callable[..., Any]] = {"crm.set_status": set_status, "crm.set_responsible": set_responsible}
 
 
 def record_type_of(kind: RecordKind) -> RecordType:

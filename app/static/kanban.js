@@ -27,7 +27,7 @@
         }).then(function (r) {
           return r.json().then(function (body) {
             if (!r.ok) { throw new Error(body.error ? body.error.message : r.statusText); }
-            if (body.status === 'deal' && body.deal_id) { window.location = '/deals/' + body.deal_id; return; }
+            if (body.redirect) { window.location = body.redirect; return; }  // e.g. a lead became a deal
             window.location.reload();
           });
         }).catch(function (err) {
