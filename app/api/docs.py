@@ -43,11 +43,17 @@ def _sections(document: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]
                                for p in op.get("parameters", [])],
                 "body": _fields(body, document) if body is not None else None,
                 "body_type": type_label(body) if body is not None else "",
-                "responses": [{"status": status, "description": r["description"],
-                               "type": type_label(r["content"]["application/json"]["schema"])
-                               if "content" in r else ""} for status, r in op["responses"].items()],
+                "responses": [_response(status, r, document) for status, r in op["responses"].items()],
             })
     return [(tag, ops) for tag, ops in by_tag.items() if ops]
+
+
+def _response(status: str, response: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    inline = schema is not None and "$ref" not in schema and "items" not in schema.get("properties", {})
+    return {"status": status, "description": response["description"],
+            "type": type_label(schema) if schema is not None else "",
+            "fields": _fields(schema, document) if inline and schema.get("properties") else []}
 
 
 def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +78,9 @@ def type_label(schema: dict[str, Any]) -> str:
         return str(schema["$ref"]).rsplit("/", 1)[1]
     if "oneOf" in schema and all("const" in s for s in schema["oneOf"]):
         return " | ".join(str(s["const"]) for s in schema["oneOf"])
+    props = schema.get("properties", {})
+    if set(props) >= {"items", "total"}:
+        return f"list of {type_label(props['items'].get('items', {}))}"
     if "enum" in schema:
         return " | ".join(str(v) for v in schema["enum"])
     if "anyOf" in schema:

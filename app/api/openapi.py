@@ -23,6 +23,8 @@ from app.counterparties.models import FIELDS as COUNTERPARTY_FIELDS
 from app.counterparties.models import TYPES as COUNTERPARTY_TYPES
 from app.counterparties.services import SORTS as COUNTERPARTY_SORTS
 from app.processes import services as processes
+from app.records.journal import MAX_PAGE, SORT_KEYS
+from app.records.kinds import RecordKind, registered_kinds
 from app.tasks.services import SORTS as TASK_SORTS
 
 API_PREFIX = "/api/v1"
@@ -31,14 +33,14 @@ INT32_MAX = 2**31 - 1
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 ERROR_DESCRIPTIONS = {
-    400: "Malformed request: the body is not a JSON object, a field has the wrong JSON type, or a "
-         "session-authenticated write came without the CSRF token (`csrf_failed`).",
+    400: "Malformed request: the body is not JSON, not an object, nests too deep, a field has the wrong "
+         "JSON type, or a session-authenticated write came without the CSRF token (`csrf_failed`).",
     401: "Not logged in: no session and no valid bearer token.",
     403: "Logged in, but not allowed to do this.",
     404: "Not found, or not visible to this user.",
     409: "Conflict: a stale `version`, a task already completed, an illegal status move.",
-    413: "The request body is too large.",
-    422: "Invalid data: `fields` maps each field to its message.",
+    413: "The JSON body is larger than the server accepts.",
+    422: "Invalid data: `fields` maps each field to its message (also: control characters in any input).",
     429: "Too many attempts: wait and try again.",
 }
 
@@ -168,7 +170,12 @@ ME = obj({"id": INTEGER, "login": LOGIN, "full_name": STRING, "email": nullable(
 PROCESS_VERSION = obj({"id": STRING, "process_id": STRING, "version": INTEGER, "name": STRING, "file_name": STRING,
                        "deployed_at": DATE_TIME, "instances": {"type": "integer", "minimum": 0}})
 
+TOKEN_PROPERTIES: dict[str, Schema] = {
+    "id": INTEGER, "name": STRING, "user": LOGIN, "created_at": DATE_TIME, "expires_at": DATE_TIME,
+    "last_used_at": nullable(DATE_TIME)}
+
 COMPONENTS: dict[str, Schema] = {
+    "Token": obj(TOKEN_PROPERTIES),
     "Error": ERROR, "Task": obj(TASK_PROPERTIES),
     "TaskDetail": obj({**TASK_PROPERTIES, "version": nullable(INTEGER), "context": {
         "type": "array", "items": obj({"label": STRING, "value": STRING}),
@@ -209,7 +216,7 @@ class Op:
     status: int = 200
     body: Schema | None = None  # the JSON request body
     query: tuple[Param, ...] = ()
-    errors: tuple[int, ...] = ()  # beyond the automatic 400 (writes), 401 (not public), 404 (path ids)
+    errors: tuple[int, ...] = ()  # beyond the automatic 400 (writes), 401 (not public), 404 (path ids), 413, 422
     public: bool = False
     description: str = ""
     # OpenAPI links from the success response: target endpoint → {its path parameter: runtime expression}.
@@ -234,9 +241,17 @@ def core_operations() -> dict[str, Op]:
     return {
         "api_docs.openapi": Op("This document (OpenAPI 3.1)", "Meta", {"type": "object"}, public=True),
         "api.issue_token": Op(
-            "Issue an API token", "Auth", obj({"token": STRING}), status=201, public=True, errors=(401, 429),
-            body=obj({"login": STRING, "password": STRING}),
-            description="Send the token as `Authorization: Bearer <token>`; 401 for a wrong login or password."),
+            "Issue an API token", "Auth", obj({"token": STRING, **TOKEN_PROPERTIES}), status=201, public=True,
+            errors=(401, 429), body=obj({"login": STRING, "password": STRING, "name": {
+                "type": "string", "description": "A name to recognise the token by in the list."}},
+                required=["login", "password"]),
+            description="Send the token as `Authorization: Bearer <token>`. 401 for a wrong login or password; "
+                        "429 (with Retry-After) after too many failed attempts for a login or an address."),
+        "api.list_tokens": Op("Your valid API tokens (an administrator: anyone's)", "Auth",
+                              obj({"items": {"type": "array", "items": ref("Token")}}), errors=(403, 404),
+                              query=(Param("user", LOGIN, "Another user's login (administrators only)."),)),
+        "api.revoke_token": Op("Revoke an API token", "Auth", None, status=204,
+                               description="Your own token, or anyone's for an administrator; 404 otherwise."),
         "api.me": Op("The logged-in user", "Auth", ref("Me")),
         # ---- tasks
         "api.list_tasks": Op(
@@ -314,114 +329,91 @@ def core_operations() -> dict[str, Op]:
 
 # ------------------------------------------------------------------------------ record kinds
 
-
-@dataclass(frozen=True)
-class KindInfo:
-    """What the document needs to know of a record kind."""
-
-    name: str  # "lead"
-    plural: str  # "leads"
-    statuses: tuple[str, ...]
-    sorts: tuple[str, ...]
-    card_schema: Schema  # the card form (create body; PATCH makes every field optional)
-    endpoints: Mapping[str, str] = field(default_factory=dict)  # operation → url_map endpoint
-    id_param: str = "record_id"
-
-
 RECORD_OPERATIONS = ("list", "create", "get", "update", "actions", "change_status", "assign_responsible",
                      "set_observers", "list_contacts", "add_contact", "update_contact", "remove_contact")
-
-RECORD_CONTACT = obj({"id": INTEGER, **{k: v for k, v in CONTACT_PROPERTIES.items()}}, strict=False)
-
-
-def record_schema(kind: KindInfo) -> Schema:
-    """The record object: the shared fields typed, the kind's card fields as the card form types them."""
-    card = {k: nullable(copy.deepcopy(v)) if "type" in v else v
-            for k, v in kind.card_schema.get("properties", {}).items()}
-    for v in card.values():
-        v.pop("default", None)
-    props = {**card, "id": INTEGER, "number": STRING, "name": STRING,
-             "status": {"type": "string", "enum": list(kind.statuses)}, "responsible": nullable(LOGIN),
-             "observers": {"type": "array", "items": LOGIN}, "amount": nullable(MONEY), "version": INTEGER,
-             "created_at": DATE_TIME, "contacts": {"type": "array", "items": ref(f"{kind.name.title()}Contact")}}
-    return obj(props, required=["id", "number", "name", "status", "responsible", "observers", "version",
-                                "created_at", "contacts"], strict=False)
+CONTACT_FORM = "crud/contact.schema.json"
 
 
-def record_operations(kind: KindInfo) -> tuple[dict[str, Op], dict[str, Schema]]:
-    """The operations of one kind's API blueprint (`<plural>_api`) and its component schemas."""
-    title, tag = kind.name, kind.plural.title()
-    record = ref(title.title())
-    card = copy.deepcopy(kind.card_schema)
-    patch = {**card, "required": ["version"],
-             "properties": {**card.get("properties", {}), "version": {"type": "integer"}}}
-    contact_body = obj({k: v for k, v in CONTACT_PROPERTIES.items()}, required=["full_name"])
-    endpoints = kind.endpoints or {op: f"{kind.plural}_api.{op}" for op in RECORD_OPERATIONS}
+def _kind_schemas(kind: RecordKind) -> dict[str, Schema]:
+    """The record and contact objects of a kind, as `app.records.api` answers them.
+
+    The card form's fields keep the form's types and limits (stored data passed them) and may be null;
+    the shared fields are typed here. A kind's `extra_json` fields are not declared (they are allowed).
+    """
+    card = form_body(kind.card_form)
+    props: dict[str, Schema] = {}
+    for name, prop in card.get("properties", {}).items():
+        # A stored directory code may have been deactivated since: any string, not today's choices.
+        dropped = {"default", "oneOf", "enum", "x-directory"} if "x-directory" in prop else {"default"}
+        prop = {k: v for k, v in prop.items() if k not in dropped}
+        props[name] = nullable(prop) if "type" in prop else prop
+    title = kind.name.title()
+    props.update({
+        "id": INTEGER, "number": STRING, "name": STRING, "status": {"type": "string", "enum": list(kind.status_ids)},
+        "responsible": nullable(LOGIN), "observers": {"type": "array", "items": LOGIN},
+        "counterparty_id": nullable(INTEGER), "amount": nullable(MONEY), "created_at": DATE_TIME,
+        "updated_at": DATE_TIME, "version": INTEGER, "contacts": {"type": "array", "items": ref(f"{title}Contact")},
+    })
+    contact = form_body(CONTACT_FORM)
+    contact_props = {"id": INTEGER, **{n: p for n, p in contact["properties"].items()}}
+    return {title: obj(props, required=["id", "number", "name", "status", "responsible", "observers",
+                                        "counterparty_id", "amount", "created_at", "updated_at", "version",
+                                        "contacts"], strict=False),
+            f"{title}Contact": obj(contact_props)}
+
+
+def record_operations(kind: RecordKind) -> tuple[dict[str, Op], dict[str, Schema]]:
+    """The operations of one kind's API blueprint (`<plural>_api`, app/records/api.py) and its schemas."""
+    title, tag = kind.name, str(kind.plural).title()
+    endpoints = {op: f"{kind.plural}_api.{op}" for op in RECORD_OPERATIONS}
+    record, contact = ref(title.title()), ref(f"{title.title()}Contact")
+    card = form_body(kind.card_form)
+    contact_body = form_body(CONTACT_FORM)
     by_id = [endpoints[n] for n in ("get", "update", "actions", "change_status", "assign_responsible",
-                                    "set_observers", "list_contacts", "add_contact") if n in endpoints]
-    by_contact = [endpoints[n] for n in ("update_contact", "remove_contact") if n in endpoints]
-    record_links = {**links_to(*by_id, **{kind.id_param: "$response.body#/id"}),
-                    **links_to(*by_contact, **{kind.id_param: "$response.body#/id",
-                                               "contact_id": "$response.body#/contacts/0/id"})}
+                                    "set_observers", "list_contacts", "add_contact")]
+    by_contact = [endpoints["update_contact"], endpoints["remove_contact"]]
+    record_links = {**links_to(*by_id, record_id="$response.body#/id"),
+                    **links_to(*by_contact, record_id="$response.body#/id",
+                               contact_id="$response.body#/contacts/0/id")}
+    contact_links = links_to(*by_contact, record_id="$request.path.record_id", contact_id="$response.body#/id")
+    status = {"type": "string", "enum": list(kind.status_ids)}
+    filters = tuple(Param(f.arg, STRING, f"A code of the `{f.directory}` directory." if f.directory else "")
+                    for f in kind.filters)
     ops = {
         "list": Op(f"List {kind.plural} (visible to you)", tag, page_of(record), errors=(422,), query=(
-            Param("status", {"type": "array", "items": {"type": "string", "enum": list(kind.statuses)}}),
-            Param("responsible", LOGIN), Param("category", STRING), Param("source", STRING),
-            Param("date_from", DATE), Param("date_to", DATE), Param("q", STRING, "Search by name or number."),
-            Param("sort", {"type": "string", "enum": list(kind.sorts)}), PAGE, PER_PAGE),
-            links=links_to(*by_id, **{kind.id_param: "$response.body#/items/0/id"})),
-        "create": Op(f"Create a {title}", tag, record, status=201, errors=(403, 422), body={
+            Param("status", {"type": "array", "items": status}, "Any of these statuses."),
+            Param("responsible", LOGIN, "A login, or `none` for unassigned."), *filters,
+            Param("date_from", DATE, "Created on or after (your timezone)."), Param("date_to", DATE),
+            Param("q", {"type": "string", "maxLength": 200}, "Search by name, company or number."),
+            Param("sort", {"type": "string", "enum": [*SORT_KEYS, *(f"-{k}" for k in SORT_KEYS)],
+                           "default": "-created"}),
+            Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}), PER_PAGE),
+            links=links_to(*by_id, record_id="$response.body#/items/0/id")),
+        "create": Op(f"Create a {title}", tag, record, status=201, errors=(403, 422), links=record_links, body={
             **card, "properties": {**card.get("properties", {}),
-                                   "contacts": {"type": "array", "items": contact_body}}}, links=record_links),
+                                   "contacts": {"type": "array", "items": contact_body}}}),
         "get": Op(f"Get a {title}", tag, record, links=record_links),
-        "update": Op(f"Change a {title}'s fields", tag, record, errors=(403, 409, 422), body=patch),
+        "update": Op(f"Change a {title}'s card fields", tag, record, errors=(403, 409, 422),
+                     body=form_body(kind.card_form, partial=True, extra={"version": {
+                         "type": "integer", "description": "The version you read (409 when it changed)."}})),
         "actions": Op("Status moves allowed now, with their forms", tag, obj({
-            "status": STRING, "items": {"type": "array", "items": obj(
-                {"status": STRING, "label": STRING, "form": nullable({"type": "object"})},
-                required=["status", "form"], strict=False)}}, required=["status", "items"], strict=False)),
+            "status": status, "items": {"type": "array", "items": obj(
+                {"status": status, "label": STRING, "form": nullable({"type": "object"})})}})),
         "change_status": Op(f"Move a {title} to another status", tag, record, errors=(403, 409, 422),
-                            body=obj({"status": {"type": "string", "enum": list(kind.statuses)}},
-                                     required=["status"], strict=False,
-                                     description="Plus the fields of the transition's form, if it has one.")),
-        "assign_responsible": Op("Assign the responsible person (Commercial Director, admin)", tag, record,
+                            body=obj({"status": status}, strict=False,
+                                     description="Plus the fields of the move's form (see …/actions).")),
+        "assign_responsible": Op("Assign the responsible person (Commercial Director, administrator)", tag, record,
                                  errors=(403, 409, 422), body=obj({"responsible": nullable(LOGIN)})),
         "set_observers": Op("Set the observers", tag, record, errors=(403, 409, 422),
                             body=obj({"observers": {"type": "array", "items": LOGIN}})),
-        "list_contacts": Op(f"The {title}'s contacts", tag, page_of(ref(f"{title.title()}Contact"), paged=False)),
-        "add_contact": Op(f"Add a contact to a {title}", tag, ref(f"{title.title()}Contact"), status=201,
-                          errors=(403, 422), body=contact_body),
-        "update_contact": Op(f"Change a {title}'s contact", tag, ref(f"{title.title()}Contact"), errors=(403, 422),
-                             body=obj(CONTACT_PROPERTIES, required=[])),
-        "remove_contact": Op(f"Remove a {title}'s contact", tag, None, status=204, errors=(403,)),
+        "list_contacts": Op(f"The {title}'s contacts", tag, page_of(contact, paged=False)),
+        "add_contact": Op(f"Add a contact to a {title}", tag, contact, status=201, errors=(403, 409, 422),
+                          body=contact_body, links=contact_links),
+        "update_contact": Op(f"Change a {title}'s contact", tag, contact, errors=(403, 409, 422),
+                             body=form_body(CONTACT_FORM, partial=True)),
+        "remove_contact": Op(f"Remove a {title}'s contact", tag, None, status=204, errors=(403, 409)),
     }
-    schemas = {title.title(): record_schema(kind), f"{title.title()}Contact": RECORD_CONTACT}
-    return {endpoints[name]: op for name, op in ops.items() if name in endpoints}, schemas
-
-
-# Until app/records lands: the lead endpoints of app/api/views.py and the lead card as it is.
-LEAD_STATUSES = ("not_processed", "interest_expressed", "paused", "disqualified", "deal")
-LEAD_CARD: Schema = obj({
-    "name": {"type": "string", "minLength": 1, "maxLength": 300}, "company_name": {"type": "string", "maxLength": 300},
-    "counterparty_id": nullable(INTEGER), "amount": nullable({"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}),
-    "users_count": nullable({"type": "integer", "minimum": 0}), "request_type": nullable(STRING),
-    "request_category": nullable(STRING), "request_source": nullable(STRING),
-    "description": {"type": "string", "maxLength": 20000}, "site_email": {"type": "string", "maxLength": 254},
-    "site_page": {"type": "string", "maxLength": 1000}, "utm_source": {"type": "string", "maxLength": 200},
-    "utm_medium": {"type": "string", "maxLength": 200}, "utm_campaign": {"type": "string", "maxLength": 200},
-    "utm_content": {"type": "string", "maxLength": 200}, "utm_term": {"type": "string", "maxLength": 200},
-    "ga_client_id": {"type": "string", "maxLength": 100}, "ym_client_id": {"type": "string", "maxLength": 100},
-    "received_at": nullable(DATE_TIME), "responsible": nullable(LOGIN),
-}, required=["name"])
-LEGACY_LEAD = KindInfo(
-    "lead", "leads", LEAD_STATUSES,
-    ("number", "-number", "name", "-name", "created", "-created", "amount", "-amount", "status"), LEAD_CARD,
-    endpoints={"list": "api.list_leads", "create": "api.create_lead", "get": "api.get_lead",
-               "update": "api.update_lead", "actions": "api.lead_actions", "change_status": "api.change_lead_status"},
-    id_param="lead_id")
-
-
-def record_kinds() -> list[KindInfo]:
-    return [LEGACY_LEAD]
+    return {endpoints[name]: op for name, op in ops.items()}, _kind_schemas(kind)
 
 
 # ------------------------------------------------------------------------------ the document
@@ -442,7 +434,7 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
 
 def all_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
     ops, schemas = core_operations(), dict(COMPONENTS)
-    for kind in record_kinds():
+    for kind in registered_kinds():
         kind_ops, kind_schemas = record_operations(kind)
         ops.update(kind_ops)
         schemas.update(kind_schemas)
@@ -485,9 +477,13 @@ def _operation(method: str, endpoint: str, op: Op, path_params: list[dict[str, A
     if links:
         success["links"] = links
     responses: dict[str, Any] = {str(op.status): success}
-    errors = set(op.errors)
+    # 422 anywhere: control characters in a path segment, a query argument or a JSON string are
+    # refused before any view runs (app/web.py); a JSON body may also be too large (413).
+    errors = set(op.errors) | {422}
     if method != "GET":
         errors.add(400)
+    if op.body is not None:
+        errors.add(413)
     if not op.public:
         errors.add(401)
     if path_params:
