@@ -10,9 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.deals.models import Deal, DealContact
-from app.directories import services as directories
-from app.labels import label
-from app.records.kinds import ExportColumn, Filter, RecordKind, StatusSpec
+from app.records.kinds import REQUEST_FILTERS, RecordKind, StatusSpec, export_columns
 
 PROCESSING, QUALIFICATION, DEVELOPMENT = _l("0% Processing"), _l("20% Qualification"), _l("40% Development")
 CONFIRMATION, WIN, REJECTION = _l("60% Confirmation"), _l("100% Win"), _l("Rejection/Pause")
@@ -20,10 +18,6 @@ CONFIRMATION, WIN, REJECTION = _l("60% Confirmation"), _l("100% Win"), _l("Rejec
 
 def _start_data(deal: Deal) -> dict[str, Any]:
     return {"deal_id": deal.id}
-
-
-def _entry(directory: str, code: str | None) -> str:
-    return directories.code_label(directory, code) if code else ""
 
 
 DEAL = RecordKind(
@@ -45,17 +39,9 @@ DEAL = RecordKind(
     card_form="crud/deal.schema.json",
     tracked_fields=("name", "amount"),
     start_data=_start_data,
-    filters=(Filter("category", "request_category", "request_category", _l("Category")),
-             Filter("source", "request_source", "request_source", _l("Source"))),
-    export_columns=(
-        ExportColumn(_l("Number"), lambda r: r.display_number), ExportColumn(_l("Name"), lambda r: r.name),
-        ExportColumn(_l("Status"), lambda r: label("deal_status", r.status)),
-        ExportColumn(_l("Responsible"), lambda r: r.responsible.display_name if r.responsible else ""),
-        ExportColumn(_l("Company"), lambda r: r.client_name),
-        ExportColumn(_l("Amount"), lambda r: r.amount), ExportColumn(_l("Number of users"), lambda r: r.users_count),
-        ExportColumn(_l("Request category"), lambda r: _entry("request_category", r.request_category)),
-        ExportColumn(_l("Request source"), lambda r: _entry("request_source", r.request_source)),
-        ExportColumn(_l("Created"), lambda r: r.created_at)),
+    filters=REQUEST_FILTERS,
+    export_columns=export_columns("number", "name", "status", "responsible", "client", "amount", "users_count",
+                                  "request_category", "request_source", "created"),
     main_widgets=("deals/_lead_link.html",),
     moved_message=lambda n: ngettext("%(num)s deal moved.", "%(num)s deals moved.", n),
     extra_json=lambda deal: {"lead_id": deal.lead_id},

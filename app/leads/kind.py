@@ -13,12 +13,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.calendar import BusinessCalendar
-from app.directories import services as directories
 from app.errors import InvalidInput
-from app.labels import label
 from app.leads import services
 from app.leads.models import Lead, LeadContact
-from app.records.kinds import ExportColumn, Filter, RecordKind, StatusSpec
+from app.records.kinds import REQUEST_FILTERS, RecordKind, StatusSpec, export_columns
 
 
 def _take_sla_at(at: datetime) -> datetime:
@@ -49,15 +47,6 @@ def _after_status(lead: Lead) -> tuple[str, str] | None:
     return None
 
 
-def _entry(directory: str, code: str | None) -> str:
-    return directories.code_label(directory, code) if code else ""
-
-
-def _main_contact(lead: Lead, field: str) -> Any:
-    main = lead.main_contact
-    return getattr(main, field) if main else ""
-
-
 LEAD = RecordKind(
     name="lead", plural="leads", title=_l("Lead"), title_plural=_l("Leads"), model=Lead, contact_model=LeadContact,
     process_id="lead_qualification",
@@ -68,20 +57,10 @@ LEAD = RecordKind(
     tracked_fields=("name", "amount", "disqualification_reason"),
     status_fields=("disqualification_reason", "disqualification_comment"),
     start_data=_start_data, prepare_new=_prepare_new,
-    filters=(Filter("category", "request_category", "request_category", _l("Category")),
-             Filter("source", "request_source", "request_source", _l("Source"))),
-    export_columns=(
-        ExportColumn(_l("Number"), lambda r: r.display_number), ExportColumn(_l("Name"), lambda r: r.name),
-        ExportColumn(_l("Status"), lambda r: label("lead_status", r.status)),
-        ExportColumn(_l("Responsible"), lambda r: r.responsible.display_name if r.responsible else ""),
-        ExportColumn(_l("Company"), lambda r: r.client_name),
-        ExportColumn(_l("Contact person"), lambda r: _main_contact(r, "full_name")),
-        ExportColumn(_l("Phone"), lambda r: _main_contact(r, "phone")),
-        ExportColumn(_l("Email"), lambda r: _main_contact(r, "email")),
-        ExportColumn(_l("Amount"), lambda r: r.amount), ExportColumn(_l("Number of users"), lambda r: r.users_count),
-        ExportColumn(_l("Request category"), lambda r: _entry("request_category", r.request_category)),
-        ExportColumn(_l("Request source"), lambda r: _entry("request_source", r.request_source)),
-        ExportColumn(_l("Created"), lambda r: r.created_at)),
+    filters=REQUEST_FILTERS,
+    export_columns=export_columns("number", "name", "status", "responsible", "client", "contact_name",
+                                  "contact_phone", "contact_email", "amount", "users_count", "request_category",
+                                  "request_source", "created"),
     guards={"deal": _counterparty_required},
     header_widgets=("leads/_deal_link.html",), properties_widgets=("leads/_counterparty_actions.html",),
     history_directories={"disqualification_reason": "disqualification_reason"},

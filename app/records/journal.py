@@ -50,10 +50,10 @@ def _int_arg(args: Any, key: str, default: int, errors: dict[str, str], maximum:
     raw = (args.get(key) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isascii() or not raw.isdigit():
         errors[key] = _("Enter a whole number.")
         return default
-    return min(int(raw), maximum)
+    return min(int(raw[:20]), maximum)  # paging is clamped, never an overflow
 
 
 def _date_arg(args: Any, key: str, errors: dict[str, str]) -> date | None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 
 from app.labels import label
 
@@ -135,6 +136,44 @@ class RecordKind:
 
     def column(self, name: str) -> Any:
         return getattr(self.model, name)
+
+
+def _main_contact(field_name: str) -> Callable[[Any], Any]:
+    return lambda r: getattr(r.main_contact, field_name) if r.main_contact else ""
+
+
+def _directory_value(field_name: str, directory: str) -> Callable[[Any], Any]:
+    # Local import: directories are a domain service; this module is imported by the factory early.
+    from app.directories.services import code_label
+
+    return lambda r: code_label(directory, getattr(r, field_name)) if getattr(r, field_name) else ""
+
+
+# The journal's export columns any kind may pick by name (`export_columns(...)`).
+_EXPORT_COLUMNS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
+    "number": (_l("Number"), lambda r: r.display_number),
+    "name": (_l("Name"), lambda r: r.name),
+    "status": (_l("Status"), lambda r: label(f"{r.__record_type__}_status", r.status)),
+    "responsible": (_l("Responsible"), lambda r: r.responsible.display_name if r.responsible else ""),
+    "client": (_l("Company"), lambda r: r.client_name),
+    "contact_name": (_l("Contact person"), _main_contact("full_name")),
+    "contact_phone": (_l("Phone"), _main_contact("phone")),
+    "contact_email": (_l("Email"), _main_contact("email")),
+    "amount": (_l("Amount"), lambda r: r.amount),
+    "users_count": (_l("Number of users"), lambda r: r.users_count),
+    "request_category": (_l("Request category"), _directory_value("request_category", "request_category")),
+    "request_source": (_l("Request source"), _directory_value("request_source", "request_source")),
+    "created": (_l("Created"), lambda r: r.created_at),
+}
+
+# Journal filters on the request's category and source directories, for kinds that have those fields.
+REQUEST_FILTERS = (Filter("category", "request_category", "request_category", _l("Category")),
+                   Filter("source", "request_source", "request_source", _l("Source")))
+
+
+def export_columns(*names: str, extra: tuple[ExportColumn, ...] = ()) -> tuple[ExportColumn, ...]:
+    """The named standard export columns, in order, then the kind's own `extra` ones."""
+    return tuple(ExportColumn(*_EXPORT_COLUMNS[n]) for n in names) + extra
 
 
 def money(value: Decimal | None) -> str | None:

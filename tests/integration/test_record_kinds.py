@@ -185,7 +185,7 @@ def test_journal_filter_sort_paging_and_export(client, seeded, db_session, name)
     for bad in ({"sort": "bogus"}, {"status": "bogus"}, {"page": "x"}, {"date_from": "yesterday"}):
         assert client.get(f"/api/v1/{kind.plural}", query_string=bad, headers=m1).status_code == 422, bad
     huge = client.get(f"/api/v1/{kind.plural}", query_string={"page": "9" * 20, "per_page": "9" * 20}, headers=m1)
-    assert huge.status_code in (200, 422)
+    assert huge.status_code == 200 and huge.get_json()["items"] == []
     page = client.get(f"/api/v1/{kind.plural}", query_string={"per_page": 2, "page": 2, "sort": "number"},
                       headers=m1).get_json()
     assert page["total"] == 3 and len(page["items"]) == 1
