@@ -18,6 +18,9 @@ from app.counterparties.services import create_counterparty
 from app.directories.services import ensure_seed
 from app.leads.services import change_status as change_lead_status
 from app.leads.services import create_lead
+from app.records.kinds import get_kind
+from app.records.services import change_status as change_record_status
+from app.records.services import create_record
 from app.tasks.services import TaskQuery, complete_task, list_tasks
 
 DEMO_DIR = Path(__file__).parent / "demo_data"
@@ -62,6 +65,7 @@ def load_demo(force: bool = False) -> bool:
         if task.record_id == done.id:
             complete_task(task.id, m1, {"result_comment": "The stand works; updated to the latest build."})
     _demo_leads(director, m1, m2)
+    _demo_deals(director, m1, m2)
     db.session.flush()
     return True
 
@@ -117,3 +121,25 @@ def _demo_leads(director: User, m1: User, m2: User) -> None:
             data = {"disqualification_reason": "not_target" if name.startswith("Price") else "spam"} \
                 if step == "disqualified" else {}
             change_lead_status(lead.id, step, data, actor)
+
+
+def _demo_deals(director: User, m1: User, m2: User) -> None:
+    """Deals of their own (not from a lead) along the sales stages, one waiting to be taken to work."""
+    kind = get_kind("deal")
+    specs = [
+        ("ERP integration for Vector JSC", "Vector JSC", ("Ivan Petrov", "+7 812 555-11-22"), m1, "900000.00",
+         ["initial_contact", "needs_assessment", "presentation"]),
+        ("Annual support for Romashka", "Romashka LLC", ("Olga Smirnova", "+7 495 100-20-30"), m1, "240000.00",
+         ["initial_contact", "needs_assessment", "presentation", "proposal_preparation", "decision_making"]),
+        ("Pilot for Severny Veter", "Severny Veter", ("Anna Sidorova", None), m2, "150000.00", ["initial_contact"]),
+        ("Licences for Baikal Logistic", "Baikal Logistic", ("Maria Belova", None), m2, "75000.00",
+         ["initial_contact", "paused"]),
+        ("Tender: regional distributor", "Yug Trade", ("Pavel Orlov", "+7 861 200-00-00"), None, "1200000.00", []),
+    ]
+    for name, company, contact, responsible, amount, path in specs:
+        deal = create_record(kind, {"name": name, "company_name": company, "amount": amount,
+                                    "responsible": responsible.login if responsible else None}, director,
+                             [{"full_name": contact[0], "phone": contact[1]}])
+        for step in path:
+            change_record_status(kind, deal.id, step, {}, director)
+
