@@ -63,6 +63,8 @@ def tick(conn: Redis) -> int:
 
 #: Longest pause between two attempts while Redis is away.
 OUTAGE_BACKOFF_CAP = 30.0
+#: Seconds to wait for each Redis reply: a stalled Redis counts as an outage, not a hang.
+SOCKET_TIMEOUT = 10.0
 
 
 def run(conn: Redis, interval: float, stop: threading.Event) -> None:
@@ -108,7 +110,7 @@ def main() -> int:
         logger.error("%s", e)
         return 1
     url = config.REDIS_URL
-    conn = wait_for_redis(url, stop=stop)
+    conn = wait_for_redis(url, stop=stop, socket_timeout=SOCKET_TIMEOUT)
     if conn is None:  # stopped while waiting
         return 0
     run(conn, interval_from_env(), stop)

@@ -7,12 +7,12 @@ maintenance run, up to 10 minutes later. Here:
 
 - `CrmWorker.heartbeat()` is where the outage is handled: rq calls it at the top of every dequeue
   attempt, after every job and while a work horse runs. When Redis is away it logs one WARNING,
-  waits with backoff until Redis answers (or a stop is requested) and logs one INFO; after a
-  restart that lost the worker's registration it registers the worker again.
+  waits with backoff until Redis answers (or a stop is requested) and logs one INFO. When Redis
+  came back empty (it keeps no snapshot), it registers the worker again, so `rq info` lists it.
 - The pubsub thread's connection errors are retried at DEBUG; rq's own per-retry line for the
   dequeue is dropped (the heartbeat's line covers it).
 - `ResilientScheduler` keeps its process alive through an outage and re-acquires its locks once
-  Redis is back (rq's heartbeat re-acquires an expired lock).
+  Redis is back (rq's heartbeat re-acquires an expired lock; its line per queue is dropped too).
 
 Anything that still escapes `Worker.work()` (an outage in the middle of a job's bookkeeping) ends
 that `work()` call; `workers.__main__` then waits for Redis and starts a fresh worker.
@@ -39,10 +39,12 @@ OUTAGE_BACKOFF_CAP = 10.0
 
 
 class _DropConnectionRetries(logging.Filter):
-    """Drops rq's "could not connect to Redis instance ... retrying" line (one per retry)."""
+    """Drops rq's per-retry and per-queue lines about an outage; `CrmWorker` logs one of its own."""
+
+    NOISE = ("could not connect to Redis instance", "had expired; re-acquired")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "could not connect to Redis instance" not in str(record.msg)
+        return not any(noise in str(record.msg) for noise in self.NOISE)
 
 
 _DROP_CONNECTION_RETRIES = _DropConnectionRetries()
@@ -50,6 +52,11 @@ _DROP_CONNECTION_RETRIES = _DropConnectionRetries()
 
 class ResilientScheduler(RQScheduler):  # type: ignore[misc]
     """rq's scheduler loop, except that a Redis error pauses it (with backoff) instead of ending it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if _DROP_CONNECTION_RETRIES not in self.log.filters:
+            self.log.addFilter(_DROP_CONNECTION_RETRIES)
 
     def work(self) -> None:
         self._install_signal_handlers()
@@ -108,13 +115,20 @@ class CrmWorker(QuietWorker, Worker):  # type: ignore[misc]
         self.stop_requested = True
         super().request_stop(signum, frame)
 
-    def heartbeat(self, *args: Any, **kwargs: Any) -> None:
-        try:
-            super().heartbeat(*args, **kwargs)
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        if pipeline is not None:  # only queues commands: nothing reaches Redis here
+            super().heartbeat(timeout, pipeline)
             return
+        try:
+            super().heartbeat(timeout)
         except RedisConnectionError as e:
             self._wait_for_redis(e)
-        super().heartbeat(*args, **kwargs)
+            super().heartbeat(timeout)
+        if not self.connection.hexists(self.key, "birth"):
+            # Redis restarted empty: the heartbeat just created a bare hash. Register again.
+            logger.info("worker: Redis restarted empty; registering the worker again")
+            self.connection.delete(self.key)
+            self.register_birth()
 
     def _wait_for_redis(self, error: Exception) -> None:
         """Block until Redis answers PING again, or a stop is requested (then return at once)."""
@@ -129,11 +143,8 @@ class CrmWorker(QuietWorker, Worker):  # type: ignore[misc]
                 time.sleep(backoff.next())
         else:
             return
+        # The pubsub thread reconnects and resubscribes by itself (redis-py's on_connect).
         logger.info("worker: Redis answers again after %.1f s", time.monotonic() - started)
-        if not self.connection.exists(self.key):
-            # Redis restarted empty (it keeps no snapshot): tell it this worker exists again.
-            # The pubsub thread reconnects and resubscribes by itself (redis-py's on_connect).
-            self.register_birth()
 
     def _pubsub_exception_handler(self, exc: Exception, pubsub: Any, pubsub_thread: Any) -> None:
         if isinstance(exc, RedisConnectionError):

@@ -139,20 +139,25 @@ class Backoff:
 REDIS_CONNECT_TIMEOUT = 5.0
 
 
-def redis_connection(url: str) -> Redis:
-    return Redis.from_url(url, health_check_interval=30, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
+def redis_connection(url: str, socket_timeout: float | None = None) -> Redis:
+    """A connection for the worker and the clock. `socket_timeout` bounds the wait for each reply:
+    the clock sets one (a stalled Redis must not hang it); the worker must not, as its dequeue is a
+    blocking command of several minutes (rq sets the worker's reply timeout above that itself)."""
+    return Redis.from_url(url, health_check_interval=30, socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+                          socket_timeout=socket_timeout)
 
 
 def wait_for_redis(url: str, timeout: float | None = None, stop: threading.Event | None = None,
-                   backoff: Backoff | None = None) -> Redis | None:
+                   backoff: Backoff | None = None, socket_timeout: float | None = None) -> Redis | None:
     """Return a connection once Redis at `url` answers PING.
 
-    Retries with `backoff` (0.25 s doubling up to 5 s). Logs one WARNING when the first PING fails
-    and one INFO when Redis answers after that, nothing per attempt. Waits for as long as it takes
+    Retries with `backoff` (0.25 s doubling up to 5 s). Logs one line when the first PING fails
+    (INFO: at start Redis may simply still be starting) and one when Redis answers after that,
+    nothing per attempt. Waits for as long as it takes
     unless `timeout` (seconds) is given, then raises `RedisError`. Returns None as soon as `stop`
-    is set (a SIGTERM while waiting).
+    is set (a SIGTERM while waiting). `socket_timeout`: see `redis_connection`.
     """
-    conn = redis_connection(url)
+    conn = redis_connection(url, socket_timeout)
     backoff = backoff or Backoff()
     deadline = None if timeout is None else time.monotonic() + timeout
     waiting_since: float | None = None
@@ -164,7 +169,7 @@ def wait_for_redis(url: str, timeout: float | None = None, stop: threading.Event
                 raise RedisError(f"Redis at {url} did not answer PING within {timeout:.0f} s: {e}") from e
             if waiting_since is None:
                 waiting_since = time.monotonic()
-                logger.warning("waiting for Redis at %s (%s); retrying with backoff", url, e)
+                logger.info("waiting for Redis at %s (%s); retrying with backoff", url, e)
             delay = backoff.next()
             if stop is not None:
                 if stop.wait(delay):
