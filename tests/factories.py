@@ -43,3 +43,16 @@ def make_assignment(author: Any, **overrides: Any) -> Any:
     data = AssignmentData(title=overrides.pop("title", f"Assignment {next(_seq)}"),
                           due_date=overrides.pop("due_date", date.today() + timedelta(days=3)), **overrides)
     return create_assignment(author, data, today=today, at=at)
+
+
+def make_record(kind_name: str, actor: Any, contacts: list[dict[str, Any]] | None = None,
+                observers: list[str] | None = None, **data: Any) -> Any:
+    """A lead or deal (any registered record kind) as its card form gives it; `responsible` is a login."""
+    from app.records import services as records
+    from app.records.kinds import get_kind
+
+    kind = get_kind(kind_name)
+    record = records.create_record(kind, {"name": f"{kind_name.title()} {next(_seq)}", **data}, actor, contacts or [])
+    if observers:
+        records.set_observers(kind, record.id, observers, actor)
+    return record

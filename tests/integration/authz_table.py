@@ -23,8 +23,9 @@ Outcomes:
     ALLOWED   authorized: 2xx, 3xx (not to /login), 409 or 422 (the request bodies are minimal, so an
               allowed write may be refused for its content; authorization is what is tested)
     an int    exactly that status (403, 404, 409, 401 ...)
-A refused write (AUTH/LOGIN/401/403/404) must change nothing in the database; `Cell(..., unchanged=True)`
-asks the same of a write answered otherwise (a bulk action that reports per-record failures).
+A refused write (AUTH/401/403/404), and any write of an anonymous caller, must change nothing in the
+database; `Cell(..., unchanged=True)` asks the same of a write answered otherwise (a bulk action that
+reports per-record failures).
 
 Known defects: `Cell(expected, bug="who: what")` keeps the CORRECT expectation of a cell the current
 code gets wrong; the test runs those cells as strict xfail, so fixing the code turns them red until
@@ -93,6 +94,8 @@ TASK_CLAIM = R(AUTH, ALLOWED, 404, 409, 409, 404, 404, 404)  # the task is taken
 TASK_COMPLETE = R(AUTH, ALLOWED, 404, 403, 403, 404, 404, 404)
 TASK_REASSIGN = R(AUTH, 403, 404, ALLOWED, ALLOWED, 404, 404, 404)
 ASSIGNMENT_READ = TASK_READ
+# An API token: its owner and administrators revoke it; to anyone else it does not exist.
+TOKEN_REVOKE = R(AUTH, ALLOWED, 404, 404, ALLOWED, 404, 404, 404)
 
 LEADS_BUG = "lead (records): a user with no CRM group can create records"
 AUTOFILL_BUG = "counterparties: POST /api/v1/counterparties/autofill does not require an editor (the page does)"
@@ -159,6 +162,14 @@ MATRIX: dict[str, dict[str, Row]] = {
     "auth.edit_user": {"GET": ADMIN, "POST": ADMIN_WRITE},
     "api.issue_token": {"POST": R(401, 401, 401, 401, 401, 401, 401, 401)},  # wrong password, whoever asks
     "api.me": {"GET": SIGNED_IN},
+    # Own profile and API tokens; someone else's token is revoked by an administrator only (404 to others).
+    "auth.profile": {"GET": SIGNED_IN},
+    "auth.change_password": {"POST": SIGNED_IN_WRITE},
+    "auth.save_settings": {"POST": SIGNED_IN_WRITE},
+    "auth.create_token": {"POST": SIGNED_IN_WRITE},
+    "auth.revoke_token": {"POST": TOKEN_REVOKE},
+    "api.list_tokens": {"GET": SIGNED_IN},
+    "api.revoke_token": {"DELETE": TOKEN_REVOKE},
     # The API contract describes routes and schemas, never data: public.
     "api_docs.openapi": {"GET": PUBLIC},
     "api_docs.index": {"GET": PUBLIC},
@@ -223,13 +234,6 @@ MATRIX: dict[str, dict[str, Row]] = {
     "leads.create_counterparty": {"GET": override(RECORD_WRITE, observer=bug(403, OBSERVER_FORM_BUG)),
                                   "POST": RECORD_WRITE},
     "leads.link_counterparty": {"POST": RECORD_WRITE},
-    # The lead API before app/records (removed when the records machinery lands).
-    "api.list_leads": {"GET": SIGNED_IN},
-    "api.create_lead": {"POST": override(CRM_WRITE, analyst=bug(403, LEADS_BUG), nocrm=bug(403, LEADS_BUG))},
-    "api.get_lead": {"GET": RECORD_READ},
-    "api.update_lead": {"PATCH": RECORD_WRITE},
-    "api.lead_actions": {"GET": RECORD_READ},
-    "api.change_lead_status": {"POST": RECORD_WRITE},
     **record_api("leads"),
     **record_api("deals"),
 }
