@@ -142,4 +142,3 @@ def _demo_deals(director: User, m1: User, m2: User) -> None:
                              [{"full_name": contact[0], "phone": contact[1]}])
         for step in path:
             change_record_status(kind, deal.id, step, {}, director)
-

@@ -105,7 +105,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
             except InvalidInput as e:
                 db.session.rollback()
                 errors = {k.replace("contacts.0.", "contact_"): v for k, v in e.fields.items()} or {"": e.message}
-        form = request.form if request.method == "POST" else {"responsible": current_user.login}
+        form = request.form if request.method == "POST" else {}  # "Responsible" defaults to nobody
         return render_template("records/new.html", form=form, errors=errors, **_context()), (422 if errors else 200)
 
     @bp.post(f"{base}/quick")

@@ -101,7 +101,7 @@ def test_status_walk_guard_and_conversion_to_deal(client, seeded, db_session):
     assert deal.counterparty_id == cp.id and deal.responsible.login == "manager1"
     assert str(deal.amount) == "1250.50" and [c.full_name for c in deal.contacts] == ["Olga Smirnova"]
     instance = db_session.scalar(sa.select(ProcessInstance).where(ProcessInstance.record_type == "lead",
-                                                                   ProcessInstance.record_id == lead.id))
+                                                                  ProcessInstance.record_id == lead.id))
     assert instance.status == "completed"
     again = _status(client, m1, lead.id, status="paused")
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "illegal_transition"
@@ -222,7 +222,7 @@ def test_stale_patch_is_409_and_validation_changes_nothing(client, seeded, db_se
     stale = client.patch(f"/api/v1/leads/{lead.id}", json={"amount": "20.00", "version": body["version"]}, headers=m1)
     assert stale.status_code == 409
     bad = client.patch(f"/api/v1/leads/{lead.id}", json={"amount": "ten", "site_email": "nope",
-                                                        "request_category": "zzz"}, headers=m1)
+                                                         "request_category": "zzz"}, headers=m1)
     assert bad.status_code == 422
     assert set(bad.get_json()["error"]["fields"]) == {"amount", "site_email", "request_category"}
     assert client.get(f"/api/v1/leads/{lead.id}", headers=m1).get_json()["amount"] == "10.00"
@@ -269,7 +269,8 @@ def test_director_assigns_responsible_and_take_to_work_is_canceled(client, seede
     assert client.post(f"/leads/{lead.id}/responsible", data={"responsible": "manager2"}).status_code == 403
     login(client, "director")
     assert client.post(f"/leads/{lead.id}/responsible", data={"responsible": "manager2"}).status_code == 302
-    take = db_session.scalar(sa.select(HumanTask).where(HumanTask.record_type == "lead", HumanTask.record_id == lead.id))
+    take = db_session.scalar(sa.select(HumanTask).where(HumanTask.record_type == "lead",
+                                                        HumanTask.record_id == lead.id))
     assert take.task_name == "take_to_work" and take.status == "canceled"
     m2 = api_token(client, "manager2")
     assert client.get(f"/api/v1/leads/{lead.id}/actions", headers=m2).get_json()["items"]
@@ -302,12 +303,13 @@ def test_create_counterparty_from_lead(client, seeded, db_session):
     form = client.get(f"/leads/{lead.id}/counterparty").get_data(as_text=True)
     assert 'value="Romashka"' in form and "olga@romashka.example" in form
     bad = client.post(f"/leads/{lead.id}/counterparty", data={"full_name": "Romashka", "inn": "7707083894",
-                                                               "kind": "legal_entity", "type": "buyer"})
+                                                              "kind": "legal_entity", "type": "buyer"})
     assert bad.status_code == 422 and "INN" in bad.get_data(as_text=True)
     db_session.refresh(lead)
     assert lead.counterparty_id is None
     ok = client.post(f"/leads/{lead.id}/counterparty", data={"full_name": "ООО Ромашка", "inn": VALID_INN,
-                                                              "kind": "legal_entity", "type": "buyer", "action": "create"})
+                                                             "kind": "legal_entity", "type": "buyer",
+                                                             "action": "create"})
     assert ok.status_code == 302
     db_session.refresh(lead)
     assert lead.counterparty.inn == VALID_INN and [c.full_name for c in lead.counterparty.contacts] == ["Olga Smirnova"]
@@ -321,7 +323,7 @@ def test_quick_create(client, seeded, db_session):
     assert "The lead was not created" in empty.get_data(as_text=True)
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 0
     created = client.post("/leads/quick", data={"name": "Call from expo", "contact_name": "Pavel",
-                                                 "phone": "+7 900 000-00-00", "company_name": "Expo LLC"})
+                                                "phone": "+7 900 000-00-00", "company_name": "Expo LLC"})
     assert created.status_code == 302
     lead = db_session.scalar(sa.select(Lead))
     assert lead.responsible.login == "manager1" and lead.main_contact.phone == "+7 900 000-00-00"
@@ -331,7 +333,8 @@ def test_claiming_take_to_work_on_the_page_opens_the_lead(client, seeded, db_ses
     from app.tasks.models import HumanTask
 
     lead = _lead(seeded["director"], db_session)
-    task = db_session.scalar(sa.select(HumanTask).where(HumanTask.record_id == lead.id, HumanTask.record_type == "lead"))
+    task = db_session.scalar(sa.select(HumanTask).where(HumanTask.record_id == lead.id,
+                                                        HumanTask.record_type == "lead"))
     login(client, "manager2")
     response = client.post(f"/tasks/{task.id}/claim")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/leads/{lead.id}")

@@ -236,8 +236,8 @@ def test_transitions_without_a_form_take_no_data(lead_engine: Engine, recorder: 
     outcome = move(lead_engine, outcome, "paused", {})
     assert current(lead_engine, outcome).status == "paused"
     assert recorder.calls == [
-        ("crm.set_status", {"record_type": "lead", "record_id": 42, "status": "paused", "disqualification_reason": None,
-                                 "disqualification_comment": None})
+        ("crm.set_status", {"record_type": "lead", "record_id": 42, "status": "paused",
+                            "disqualification_reason": None, "disqualification_comment": None})
     ]
 
 
