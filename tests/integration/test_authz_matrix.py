@@ -31,6 +31,13 @@ REFUSALS = {AUTH, 401, 403, 404}
 VOLATILE_COLUMNS = {"last_used_at", "last_seen_at", "last_login_at"}
 VALID_INN = "7707083893"
 REGISTRY_INN = "7702043329"  # in app/demo_data/inn_registry.csv: auto-fill finds it
+# What each role may not see, by the names the world gives it: no response (list, board, export, error
+# page, re-rendered form) may show them. The director and admins see every record and assignment here.
+_MINE = ("Lead of manager1", "Deal of manager1", "Assignment of manager1")
+_THEIRS = ("Lead of manager2", "Deal of manager2", "Assignment of manager2")
+HIDDEN_FROM = {"anon": _MINE + _THEIRS, "own": _THEIRS, "other": _THEIRS, "director": (), "admin": (),
+               "analyst": _MINE + _THEIRS, "nocrm": _MINE + _THEIRS,
+               "observer": _MINE + ("Assignment of manager2",)}
 ROLE_LOGIN = {"own": "manager1", "other": "manager1", "director": "director", "admin": "admin",
               "analyst": "analyst", "observer": "observer", "nocrm": "nobody"}
 
@@ -381,6 +388,8 @@ def test_cell(app: Flask, cell: World, endpoint: str, method: str, role: str, ex
     assert matches(expectation.expected, response, is_api), (
         f"{where}: expected {expectation.expected}, got {response.status_code} "
         f"{response.headers.get('Location', '')} {response.get_data(as_text=True)[:300]}")
+    leaked = [name for name in HIDDEN_FROM[role] if name in response.get_data(as_text=True)]
+    assert not leaked, f"{where}: the response shows {leaked}, which {role} may not see"
     if before is not None:
         changed = _changed_tables(before, database_state())
         assert not changed, f"{where} was refused ({response.status_code}) but changed {changed}"
