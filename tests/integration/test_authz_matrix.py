@@ -234,7 +234,10 @@ RECORD_BODIES: dict[str, Body] = {
     "create_counterparty": lambda w, t: {"full_name": "ООО Ромашка", "inn": "7736050003", "kind": "legal_entity",
                                          "type": "buyer"},
     "link_counterparty": lambda w, t: {"counterparty_id": w.counterparty},
-    "create": lambda w, t: {},
+    # A valid new record: a refused creator must really be refused, not only fail validation.
+    "create": lambda w, t: {"name": "Created by the matrix"},
+    "new": lambda w, t: {"name": "Created by the matrix"},
+    "quick_create": lambda w, t: {"name": "Created by the matrix"},
 }
 
 
