@@ -97,7 +97,9 @@ ASSIGNMENT_READ = TASK_READ
 # An API token: its owner and administrators revoke it; to anyone else it does not exist.
 TOKEN_REVOKE = R(AUTH, ALLOWED, 404, 404, ALLOWED, 404, 404, 404)
 
-LEADS_BUG = "lead (records): a user with no CRM group can create records"
+# DESIGN §4: the analyst has "no access to records beyond what their other groups give"; clients
+# (counterparties) already need a CRM group to be created or edited.
+LEADS_BUG = "lead (records): a process analyst or a user with no CRM group can create leads and deals"
 AUTOFILL_BUG = "counterparties: POST /api/v1/counterparties/autofill does not require an editor (the page does)"
 OBSERVER_STATUS_BUG = "lead (records): the card's status change answers a refused observer with a 302 and a flash"
 OBSERVER_FORM_BUG = "lead (records): an observer gets the Create Counterparty form of a lead they may not edit"
@@ -118,7 +120,7 @@ def record_pages(plural: str) -> dict[str, dict[str, Row]]:
         f"{plural}.update": {"POST": RECORD_WRITE},
         f"{plural}.change_status": {"POST": override(RECORD_WRITE, observer=bug(403, OBSERVER_STATUS_BUG))},
         # Bulk move: the page answers with a redirect and a per-record report; refused records stay.
-        f"{plural}.change_status_many": {"POST": R(LOGIN, ALLOWED, Cell(REDIRECT, unchanged=True), ALLOWED, ALLOWED,
+        f"{plural}.change_status_many": {"POST": R(AUTH, ALLOWED, Cell(REDIRECT, unchanged=True), ALLOWED, ALLOWED,
                                                    Cell(REDIRECT, unchanged=True), Cell(REDIRECT, unchanged=True),
                                                    Cell(REDIRECT, unchanged=True))},
         f"{plural}.assign_responsible": {"POST": RECORD_ASSIGN},
