@@ -114,6 +114,9 @@ HTTP_CODES = {
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CrmError)
     def _crm_error(e: CrmError) -> Any:
+        # Roll back before the lazy message is rendered: translating it reads the user's locale from
+        # the database, which a failed flush (e.g. a stale version) has left unusable.
+        db.session.rollback()
         return _respond(e.status, e.code, e.message, e.fields)
 
     @app.errorhandler(CSRFError)

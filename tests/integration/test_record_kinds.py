@@ -282,3 +282,23 @@ def test_kanban_columns_count_and_sum_and_page_cards(client, seeded, db_session,
     assert more.count('data-testid="kanban-card"') == 3
     assert client.get(f"/{kind.plural}/kanban/{kind.initial_status}?offset={'9' * 20}").status_code == 200
     assert client.get(f"/{kind.plural}/kanban/bogus").status_code == 422
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_a_stale_record_in_a_bulk_move_fails_alone(client, seeded, db_session, name):
+    """A stale process instance mid-batch is reported for that record; the others move (no rollback of the batch)."""
+    from app.processes.models import ProcessInstance
+    from app.records.services import change_status_many
+
+    kind = _kind(name)
+    first, _second = _two_moves(kind)
+    a, b, c = (_make(kind, seeded["director"], db_session, responsible="manager1", name=n) for n in "ABC")
+    stale = db_session.scalar(sa.select(ProcessInstance).where(ProcessInstance.record_type == kind.name,
+                                                              ProcessInstance.record_id == b.id))
+    # Someone else saved b's instance after this session loaded it.
+    db_session.execute(sa.text("UPDATE process_instances SET version = version + 1 WHERE id = :id"), {"id": stale.id})
+    results = change_status_many(kind, [a.id, b.id, c.id], first, seeded["manager1"])
+    db_session.commit()
+    assert results[a.id] is None and results[c.id] is None and results[b.id]
+    db_session.expire_all()
+    assert (a.status, b.status, c.status) == (first, kind.initial_status, first)
