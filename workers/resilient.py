@@ -13,6 +13,7 @@ maintenance run, up to 10 minutes later. Here:
   dequeue is dropped (the heartbeat's line covers it).
 - `ResilientScheduler` keeps its process alive through an outage and re-acquires its locks once
   Redis is back (rq's heartbeat re-acquires an expired lock; its line per queue is dropped too).
+  It ends when the worker that forked it is gone (SIGKILLed, say), instead of lingering as an orphan.
 
 Anything that still escapes `Worker.work()` (an outage in the middle of a job's bookkeeping) ends
 that `work()` call; `workers.__main__` then waits for Redis and starts a fresh worker.
@@ -20,6 +21,7 @@ that `work()` call; `workers.__main__` then waits for Redis and starts a fresh w
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -62,7 +64,11 @@ class ResilientScheduler(RQScheduler):  # type: ignore[misc]
         self._install_signal_handlers()
         backoff = Backoff(initial=self.interval, cap=OUTAGE_BACKOFF_CAP)
         registered = False
+        worker_pid = os.getppid()
         while not self._stop_requested:
+            if os.getppid() != worker_pid:  # the worker died without stopping us: we were re-parented
+                self.log.warning("scheduler: its worker (pid %s) is gone; stopping", worker_pid)
+                break
             try:
                 if not registered:
                     self.register_birth()

@@ -117,3 +117,37 @@ def test_clock_waits_for_redis_and_rides_out_an_outage(redis_server: RedisServer
     eventually(lambda: "Redis is back" in clock.output)
     assert clock.stop() == 0, clock.output
     conn.close()
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_the_scheduler_does_not_outlive_a_killed_worker(database_url: str, redis_server: RedisServer,
+                                                        spawn: Callable[..., Process]) -> None:
+    redis_server.start()
+    worker = spawn("workers", names.QUEUE_DEFAULT, REDIS_URL=redis_server.url, DATABASE_URL=database_url)
+    eventually(lambda: children_of(worker.proc.pid), timeout=30)  # the forked rq scheduler
+    scheduler_pid = children_of(worker.proc.pid)[0]
+
+    worker.proc.kill()  # e.g. honcho's SIGKILL after its grace period
+    worker.proc.wait()
+
+    eventually(lambda: not is_running(scheduler_pid), timeout=15)
