@@ -83,14 +83,16 @@ def install_session_hooks(app: Flask, session_factory: Any) -> None:
     @sa.event.listens_for(session_factory, "after_commit")
     def _after_commit(session: Session) -> None:
         jobs = session.info.pop(_PENDING_KEY, [])
-        for job in jobs:
+        for i, job in enumerate(jobs):
             try:
                 publish(current_app._get_current_object() if _has_app() else app, job)  # type: ignore[attr-defined]
             except RedisError as e:
                 # Redis is down or stalled: the commit stands and the request goes on. One line, no
-                # traceback; the clock's scans re-derive the job (RECOVERED_BY) once Redis is back.
-                logger.warning("Redis unavailable, job %s%r not published (re-derived later): %s",
-                               job.name, job.args, e)
+                # traceback, and no second CRM_REDIS_TIMEOUT wait for the rest of this commit's jobs;
+                # the clock's scans re-derive them (RECOVERED_BY) once Redis is back.
+                lost = ", ".join(f"{j.name}{j.args!r}" for j in jobs[i:])
+                logger.warning("Redis unavailable, not published (re-derived later): %s: %s", lost, e)
+                break
             except Exception:
                 logger.exception("could not publish job %s%r", job.name, job.args)
 
