@@ -60,7 +60,7 @@ def _text(value: Any, field: str, errors: dict[str, str]) -> str | None:
     """A submitted value as stripped text (None when empty); non-text values are a field error."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if not isinstance(value, str):  # the card form's JSON Schema types every field as a string
         errors[field] = _("Enter text.")
         return None
     text = str(value).strip()
@@ -161,7 +161,8 @@ def update_counterparty(counterparty_id: int, data: Mapping[str, Any], actor: Us
     """Change the given fields (fields left out keep their values).
 
     Raises PermissionDenied, NotFound, Conflict (the record changed since `expected_version`),
-    InvalidInput (field errors; nothing is written).
+    InvalidInput (field errors, or no `expected_version`: an edit must say which version it changes;
+    nothing is written).
     """
     require_editor(actor)
     counterparty = get_counterparty(counterparty_id)
@@ -174,6 +175,9 @@ def update_counterparty(counterparty_id: int, data: Mapping[str, Any], actor: Us
     duplicate = _validate(values, errors, exclude_id=counterparty.id)
     if errors:
         raise InvalidInput(code="duplicate_inn" if duplicate and len(errors) == 1 else None, fields=errors)
+    if expected_version is None:  # an unversioned edit would silently overwrite someone else's
+        raise InvalidInput(_("Reload the record and save again: the form did not say which version it edits."),
+                           code="version_required", fields={"version": _("This field is required.")})
     for field, value in changes.items():
         setattr(counterparty, field, value)
     counterparty.refresh_search_name()
