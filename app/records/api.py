@@ -153,7 +153,10 @@ def make_api_blueprint(kind: RecordKind) -> Blueprint:
 
     @bp.patch("/<int:record_id>/contacts/<int:contact_id>")
     def update_contact(record_id: int, contact_id: int) -> Any:
-        contact = contacts.update_contact(kind, record_id, contact_id, json_body(), current_user)
+        body = json_body()
+        version = _int_version(body)
+        data = {k: v for k, v in body.items() if k != "version"}
+        contact = contacts.update_contact(kind, record_id, contact_id, data, current_user, version)
         payload = contact_json(contact)
         db.session.commit()
         return jsonify(payload)

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.processes import services as processes
 from app.records.forms import NOT_EDITABLE, validate
 from app.records.kinds import RecordKind
-from app.records.services import _require_edit, get_record
+from app.records.services import _require_edit, check_version, get_record
 
 CONTACT_FORM = "crud/contact.schema.json"
 
@@ -74,9 +74,16 @@ def add_contact(kind: RecordKind, record_id: int, data: Mapping[str, Any], actor
             c.is_main = False
     contact = kind.contact_model(**values)
     record.contacts.append(contact)
+    _touch(record)
+    return contact
+
+
+def _touch(record: Any) -> None:
+    """A contact change is a change of its record: new search text, updated_at and row version."""
     db.session.flush()
     record.refresh_search_text()
-    return contact
+    record.updated_at = processes.now()
+    db.session.flush()
 
 
 def _contact_of(record: Any, contact_id: int) -> Any:
@@ -86,8 +93,13 @@ def _contact_of(record: Any, contact_id: int) -> Any:
     return contact
 
 
-def update_contact(kind: RecordKind, record_id: int, contact_id: int, data: Mapping[str, Any], actor: User) -> Any:
-    """Change the given fields of a contact; `is_main` makes it the only main contact."""
+def update_contact(kind: RecordKind, record_id: int, contact_id: int, data: Mapping[str, Any], actor: User,
+                   expected_version: Any) -> Any:
+    """Change the given fields of a contact; `is_main` makes it the only main contact.
+
+    Contacts are part of their record: `expected_version` is the record's version (required; a
+    stale one is Conflict), and every contact change bumps it.
+    """
     record = get_record(kind, record_id, actor)
     _require_edit(kind, record, actor)
     contact = _contact_of(record, contact_id)
@@ -95,6 +107,7 @@ def update_contact(kind: RecordKind, record_id: int, contact_id: int, data: Mapp
     values = clean_contact(data, errors, partial=True)
     if errors:
         raise InvalidInput(fields=errors)
+    check_version(record, expected_version)
     if values.get("is_main"):
         for c in record.contacts:
             c.is_main = c.id == contact.id
@@ -102,8 +115,7 @@ def update_contact(kind: RecordKind, record_id: int, contact_id: int, data: Mapp
         values["is_main"] = True  # one contact is always main; choose another main to change it
     for k, v in values.items():
         setattr(contact, k, v)
-    db.session.flush()
-    record.refresh_search_text()
+    _touch(record)
     return contact
 
 
@@ -114,5 +126,4 @@ def remove_contact(kind: RecordKind, record_id: int, contact_id: int, actor: Use
     record.contacts.remove(contact)
     if contact.is_main and record.contacts:
         record.contacts[0].is_main = True
-    db.session.flush()
-    record.refresh_search_text()
+    _touch(record)

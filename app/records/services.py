@@ -151,13 +151,7 @@ def update_record(kind: RecordKind, record_id: int, data: Mapping[str, Any], act
     values = clean_card(kind, {k: v for k, v in data.items() if k != "version"}, errors, partial=True)
     if errors:
         raise InvalidInput(fields=errors)
-    if expected_version is None or expected_version == "":
-        raise InvalidInput(_("Reload the record and save again: the form did not say which version it edits."),
-                           code="version_required", fields={"version": _("This field is required.")})
-    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-        raise InvalidInput(fields={"version": _("Enter a whole number.")})
-    if expected_version != record.version:
-        raise Conflict()
+    check_version(record, expected_version)
     new_responsible = record.responsible
     if "responsible" in values:
         login = values.pop("responsible")
@@ -181,6 +175,17 @@ def update_record(kind: RecordKind, record_id: int, data: Mapping[str, Any], act
     processes.refresh_record_titles(kind.name, record.id)
     db.session.flush()
     return record
+
+
+def check_version(record: Any, expected_version: Any) -> None:
+    """An edit names the version it changes: missing → InvalidInput, stale → Conflict (409)."""
+    if expected_version is None or expected_version == "":
+        raise InvalidInput(_("Reload the record and save again: the form did not say which version it edits."),
+                           code="version_required", fields={"version": _("This field is required.")})
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise InvalidInput(fields={"version": _("Enter a whole number.")})
+    if expected_version != record.version:
+        raise Conflict()
 
 
 def _counterparty_name(counterparty_id: int | None) -> str | None:

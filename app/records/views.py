@@ -248,7 +248,9 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
         if request.form.get("action") == "delete":
             contacts.remove_contact(kind, record_id, contact_id, current_user)
         elif request.form.get("is_main"):
-            contacts.update_contact(kind, record_id, contact_id, {"is_main": True}, current_user)
+            version = request.form.get("version", "")
+            contacts.update_contact(kind, record_id, contact_id, {"is_main": True}, current_user,
+                                    int(version) if version.isdigit() and len(version) < 10 else None)
         db.session.commit()
         return redirect(_detail_url(record_id, "#contacts"))
 

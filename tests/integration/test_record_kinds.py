@@ -294,7 +294,7 @@ def test_a_stale_record_in_a_bulk_move_fails_alone(client, seeded, db_session, n
     first, _second = _two_moves(kind)
     a, b, c = (_make(kind, seeded["director"], db_session, responsible="manager1", name=n) for n in "ABC")
     stale = db_session.scalar(sa.select(ProcessInstance).where(ProcessInstance.record_type == kind.name,
-                                                              ProcessInstance.record_id == b.id))
+                                                               ProcessInstance.record_id == b.id))
     # Someone else saved b's instance after this session loaded it.
     db_session.execute(sa.text("UPDATE process_instances SET version = version + 1 WHERE id = :id"), {"id": stale.id})
     results = change_status_many(kind, [a.id, b.id, c.id], first, seeded["manager1"])
@@ -302,3 +302,30 @@ def test_a_stale_record_in_a_bulk_move_fails_alone(client, seeded, db_session, n
     assert results[a.id] is None and results[c.id] is None and results[b.id]
     db_session.expire_all()
     assert (a.status, b.status, c.status) == (first, kind.initial_status, first)
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_contacts_are_part_of_the_record_and_edits_name_its_version(client, seeded, db_session, name):
+    kind = _kind(name)
+    record = _make(kind, seeded["director"], db_session, responsible="manager1")
+    before = record.version
+    m1 = api_token(client, "manager1")
+    api = f"/api/v1/{kind.plural}/{record.id}"
+    added = client.post(f"{api}/contacts", json={"full_name": "Пётр Иванов", "email": "petr@example.org"},
+                        headers=m1)
+    assert added.status_code == 201 and added.get_json()["is_main"] is False
+    body = client.get(api, headers=m1).get_json()
+    assert body["version"] > before and [c["full_name"] for c in body["contacts"]][-1] == "Пётр Иванов"
+    contact = f"{api}/contacts/{added.get_json()['id']}"
+    assert client.patch(contact, json={"is_main": True}, headers=m1).status_code == 422  # no version
+    stale = client.patch(contact, json={"is_main": True, "version": before}, headers=m1)
+    assert stale.status_code == 409
+    ok = client.patch(contact, json={"is_main": True, "position": "CEO", "version": body["version"]}, headers=m1)
+    assert ok.status_code == 200 and ok.get_json()["is_main"] is True
+    assert client.get(api, query_string={}, headers=m1).get_json()["contacts"][0]["full_name"] == "Пётр Иванов"
+    assert client.get(f"/api/v1/{kind.plural}", query_string={"q": "petr@example"}, headers=m1).get_json()["total"] == 1
+    assert client.delete(contact, headers=m1).status_code == 204
+    other = _make(kind, seeded["director"], db_session, responsible="manager2")
+    foreign = client.get(f"/api/v1/{kind.plural}/{other.id}/contacts", headers=api_token(client, "director"))
+    cid = foreign.get_json()["items"][0]["id"]
+    assert client.delete(f"{api}/contacts/{cid}", headers=m1).status_code == 404  # another record's contact
