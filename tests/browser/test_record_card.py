@@ -18,6 +18,8 @@ def _new_lead(page: Any, name: str) -> str:
     page.goto("/leads/new")
     page.fill("#name", name)
     page.fill("#company_name", "ООО Ромашка-Тест")
+    assert page.input_value("#responsible") == ""  # the picker defaults to nobody
+    page.select_option("#responsible", "manager1")
     with page.expect_navigation():
         page.get_by_test_id("create-lead").click()
     assert page.get_by_test_id("lead-title").count() == 1
