@@ -411,7 +411,9 @@ def record_operations(kind: RecordKind) -> tuple[dict[str, Op], dict[str, Schema
         "add_contact": Op(f"Add a contact to a {title}", tag, contact, status=201, errors=(403, 409, 422),
                           body=contact_body, links=contact_links),
         "update_contact": Op(f"Change a {title}'s contact", tag, contact, errors=(403, 409, 422),
-                             body=form_body(CONTACT_FORM, partial=True)),
+                             body=form_body(CONTACT_FORM, partial=True, extra={"version": {
+                                 "type": "integer", "description": f"The {title}'s version (a contact is part "
+                                                                   f"of its {title}; 409 when it changed)."}})),
         "remove_contact": Op(f"Remove a {title}'s contact", tag, None, status=204, errors=(403, 409)),
     }
     return {endpoints[name]: op for name, op in ops.items()}, _kind_schemas(kind)
