@@ -1,6 +1,6 @@
 # Run and test the CRM on a fresh Debian 12 machine.
 #   make run    install everything, migrate, deploy the BPMN files, load the demo, start all processes
-#   make test   the same setup, then lint-imports and pytest on SQLite and again (-m db) on PostgreSQL
+#   make test   the same setup, then lint-imports, mypy, flake8 and pytest on SQLite and again (-m db) on PostgreSQL
 #   make lint   import-linter, mypy, flake8
 # Every step is incremental: stamps make a second run skip what is already done.
 
@@ -136,6 +136,8 @@ services-down:
 # PostgreSQL. pytest's exit code 5 ("no tests collected") is fine only for the -m db run.
 test: setup system-packages
 	$(BIN)/lint-imports
+	$(BIN)/mypy app workflows workers tests
+	$(BIN)/flake8 app workflows workers tests
 	@trap '$(PY) tests/services.py down --env-file $(SERVICES_ENV)' EXIT; \
 	$(PY) tests/services.py up --env-file $(SERVICES_ENV); \
 	set -a; . $(SERVICES_ENV); set +a; \
@@ -155,7 +157,7 @@ test: setup system-packages
 
 lint: python
 	$(BIN)/lint-imports
-	$(BIN)/mypy app workflows workers
+	$(BIN)/mypy app workflows workers tests
 	$(BIN)/flake8 app workflows workers tests
 
 clean: services-down

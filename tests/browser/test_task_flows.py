@@ -43,7 +43,7 @@ def _assignment_count(live_app: Any) -> int:
 
     with live_app.app_context():
         try:
-            return int(db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)))
+            return int(db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) or 0)
         finally:
             db.session.remove()
 

@@ -62,7 +62,7 @@ class Process:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            raise AssertionError(f"{self.proc.args} ignored SIGTERM:\n{self.output}") from None
+            raise AssertionError(f"{self.proc.args!r} ignored SIGTERM:\n{self.output}") from None
 
 
 def redis_executable() -> str:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -29,6 +30,11 @@ def new_output(proc: Process, mark: int) -> list[str]:
     return [line for line in proc.output[mark:].splitlines() if line.strip()]
 
 
+def _pid(conn: Redis) -> int:
+    info: dict[str, Any] = conn.info("server")  # type: ignore[assignment]  # sync client: a dict, not an awaitable
+    return int(info["process_id"])
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_embedded_redis_comes_back_after_its_server_dies(spawn: Callable[..., Process],
                                                          sig: signal.Signals) -> None:
@@ -36,11 +42,11 @@ def test_embedded_redis_comes_back_after_its_server_dies(spawn: Callable[..., Pr
     supervisor = spawn("workers.redis_server", CRM_REDIS_PORT=str(port))
     conn = Redis(host="127.0.0.1", port=port, socket_timeout=1)
     eventually(conn.ping)
-    first_pid = conn.info("server")["process_id"]
+    first_pid = _pid(conn)
 
     os.kill(first_pid, sig)  # a crash, or `pkill -f redis-server` (SIGTERM) from outside
     killed_at = time.monotonic()
-    eventually(lambda: conn.ping() and conn.info("server")["process_id"] != first_pid, timeout=10)
+    eventually(lambda: conn.ping() and _pid(conn) != first_pid, timeout=10)
 
     assert time.monotonic() - killed_at < 5, "Redis must be back within a few seconds"
     assert supervisor.alive, supervisor.output

@@ -89,7 +89,7 @@ def publishing_assignments(monkeypatch: pytest.MonkeyPatch) -> None:
         assignment = original(*args, **kwargs)
         instance = find_instance_for("assignment", assignment.id)
         assert instance is not None
-        names.enqueue_after_commit(db.session, names.FIRE_TIMERS, instance.id)
+        names.enqueue_after_commit(db.session(), names.FIRE_TIMERS, instance.id)
         return assignment
 
     monkeypatch.setattr(assignment_services, "create_assignment", create_and_publish)
