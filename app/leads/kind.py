@@ -56,7 +56,7 @@ LEAD = RecordKind(
     card_form="crud/lead.schema.json",
     tracked_fields=("name", "amount", "disqualification_reason"),
     status_fields=("disqualification_reason", "disqualification_comment"),
-    start_data=_start_data, prepare_new=_prepare_new,
+    start_data=_start_data, prepare_new=_prepare_new, processing_started_field="processing_started_at",
     filters=REQUEST_FILTERS,
     export_columns=export_columns("number", "name", "status", "responsible", "client", "contact_name",
                                   "contact_phone", "contact_email", "amount", "users_count", "request_category",

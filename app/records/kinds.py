@@ -80,6 +80,8 @@ class RecordKind:
     extra_json: Callable[[Any], dict[str, Any]] | None = None
     # Summary fields shown on the tasks of this kind: (record) -> [(label, value)].
     summary: Callable[[Any], list[tuple[str, str]]] | None = None
+    # The column that keeps when the record first got a responsible person ("start of processing").
+    processing_started_field: str | None = None
     # Fills kind-specific defaults of a new record before it is saved: (record, moment) -> None.
     prepare_new: Callable[[Any, Any], None] | None = None
     # Adds the kind's own verbs to its page blueprint (e.g. "Create Counterparty" from a lead).

@@ -126,8 +126,8 @@ def create_record(kind: RecordKind, data: Mapping[str, Any], actor: User | None,
     has_responsible = record.responsible_id is not None
     if kind.prepare_new:
         kind.prepare_new(record, moment)
-    if hasattr(record, "processing_started_at") and has_responsible:
-        record.processing_started_at = moment
+    if has_responsible:
+        _mark_processing_started(kind, record, moment)
     for contact in cleaned_contacts:
         record.contacts.append(kind.contact_model(**contact))
     db.session.add(record)
@@ -224,13 +224,20 @@ def assign_responsible(kind: RecordKind, record_id: int, login: str | None, acto
     return record
 
 
+def _mark_processing_started(kind: RecordKind, record: Any, moment: datetime) -> None:
+    """The first responsible person starts the processing (kept once, for the kinds that track it)."""
+    field_name = kind.processing_started_field
+    if field_name and getattr(record, field_name) is None:
+        setattr(record, field_name, moment)
+
+
 def _set_responsible(kind: RecordKind, record: Any, user: User | None, actor: User | None) -> None:
     old = record.responsible
     if (old.id if old else None) == (user.id if user else None):
         return
     record.responsible_id = user.id if user else None
-    if user is not None and getattr(record, "processing_started_at", False) is None:
-        record.processing_started_at = processes.now()
+    if user is not None:
+        _mark_processing_started(kind, record, processes.now())
     history.record_change(kind.name, record.id, "responsible", old.display_name if old else None,
                           user.display_name if user else None, actor.id if actor else None)
     db.session.flush()
@@ -347,8 +354,7 @@ def set_responsible(record_type: str, record_id: int, login: str) -> dict[str, A
         raise NotFound(_("User %(login)s not found.", login=login))
     old = record.responsible
     record.responsible_id = user.id
-    if getattr(record, "processing_started_at", False) is None:
-        record.processing_started_at = processes.now()
+    _mark_processing_started(kind, record, processes.now())
     history.record_change(kind.name, record.id, "responsible", old.display_name if old else None,
                           user.display_name, processes.current_actor_id())
     db.session.flush()
