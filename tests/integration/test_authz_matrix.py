@@ -230,7 +230,6 @@ RECORD_BODIES: dict[str, Body] = {
     "assign_responsible": lambda w, t: {"responsible": "observer"},
     "set_observers": lambda w, t: {"observers": ["nobody"]},
     "add_contact": lambda w, t: {"full_name": "Intruder"},
-    "update_contact": lambda w, t: {"full_name": "Intruder", "is_main": True},
     "create_counterparty": lambda w, t: {"full_name": "ООО Ромашка", "inn": "7736050003", "kind": "legal_entity",
                                          "type": "buyer"},
     "link_counterparty": lambda w, t: {"counterparty_id": w.counterparty},
@@ -246,6 +245,8 @@ def _record_body(kind: str, verb: str) -> Body | None:
         return lambda w, t: {"name": "Hijacked", "version": _version(kind, getattr(t, kind))}
     if verb == "change_status_many":
         return lambda w, t: {"ids": [str(getattr(t, kind))], "status": "paused"}
+    if verb == "update_contact":  # a contact edit names its record's version
+        return lambda w, t: {"full_name": "Intruder", "is_main": True, "version": _version(kind, getattr(t, kind))}
     return RECORD_BODIES.get(verb)
 
 
@@ -266,7 +267,9 @@ BODIES: dict[str, Body] = {
     "counterparties.autofill": lambda w, t: {"inn": REGISTRY_INN},
     "counterparties.add_contact": lambda w, t: {"full_name": "Intruder"},
     "counterparties.edit_contact": lambda w, t: {"full_name": "Intruder"},
-    "counterparties_api.create_counterparty": lambda w, t: {},
+    "counterparties.new": lambda w, t: {"full_name": "New client", "kind": "legal_entity", "type": "buyer"},
+    "counterparties_api.create_counterparty": lambda w, t: {"full_name": "New client", "kind": "legal_entity",
+                                                            "type": "buyer"},
     "counterparties_api.update_counterparty": lambda w, t: {"short_name": "Hijacked",
                                                             "version": _counterparty_version(w)},
     "counterparties_api.autofill": lambda w, t: {"inn": REGISTRY_INN},
