@@ -98,7 +98,8 @@ def test_double_submit_completes_once(client, users):
     _create(client, director)
     task = _tasks(client, manager)["items"][0]
     first = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"result_comment": "a"}}, headers=manager)
-    second = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"result_comment": "b"}}, headers=manager)
+    second = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"result_comment": "b"}},
+                         headers=manager)
     assert first.status_code == 200
     assert second.status_code == 409 and second.get_json()["error"]["code"] == "task_not_open"
     assert _tasks(client, manager, "completed")["total"] == 1
@@ -166,7 +167,8 @@ def test_group_task_claim(client, users):
     task = _tasks(client, m1)["items"][0]
     assert task["assignee"] is None and task["candidate_groups"] == ["crm-cco"]
     assert _tasks(client, m2)["total"] == 1
-    not_claimed = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"result_comment": "x"}}, headers=m1)
+    not_claimed = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"result_comment": "x"}},
+                              headers=m1)
     assert not_claimed.status_code == 409 and not_claimed.get_json()["error"]["code"] == "task_not_claimed"
     claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=m1)
     assert claimed.status_code == 200 and claimed.get_json()["assignee"] == "manager1"

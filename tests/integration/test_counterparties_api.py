@@ -124,7 +124,8 @@ def test_contacts_over_the_api(client, users):
     assert bad.status_code == 422 and "email" in bad.get_json()["error"]["fields"]
     gone = client.delete(f"/api/v1/counterparties/{cid}/contacts/{b.get_json()['id']}", headers=h)
     assert gone.status_code == 204
-    assert client.delete(f"/api/v1/counterparties/{cid + 1}/contacts/{a.get_json()['id']}", headers=h).status_code == 404
+    foreign = f"/api/v1/counterparties/{cid + 1}/contacts/{a.get_json()['id']}"
+    assert client.delete(foreign, headers=h).status_code == 404
 
 
 def test_session_writes_need_csrf(app, client, users, monkeypatch):

@@ -126,7 +126,7 @@ def test_contacts_widget(client, users):
     anna = next(p for p in services.get_counterparty(c.id).contacts if p.full_name == "Анна")
     assert client.get(f"{url}/contacts/{anna.id}/edit").status_code == 200
     assert client.post(f"{url}/contacts/{anna.id}/edit", data={"full_name": "Анна", "is_main": "true",
-                                                              "position": "CEO"}).status_code == 302
+                                                               "position": "CEO"}).status_code == 302
     db.session.expire_all()
     assert services.get_counterparty(c.id).main_contact.full_name == "Анна"
     assert client.post(f"{url}/contacts/{anna.id}/delete").status_code == 302

@@ -82,7 +82,8 @@ def test_update_changes_given_fields_and_bumps_version(users):
     updated = services.update_counterparty(c.id, {"short_name": "Тест", "type": "partner"}, users["director"],
                                            expected_version=1)
     db.session.commit()
-    assert (updated.short_name, updated.type, updated.phone, updated.version) == ("Тест", "partner", "+7 495 000-00-00", 2)
+    assert (updated.short_name, updated.type, updated.phone, updated.version) == (
+        "Тест", "partner", "+7 495 000-00-00", 2)
 
 
 def test_stale_version_is_a_conflict_and_changes_nothing(users):
@@ -311,7 +312,8 @@ def test_directory_seed_is_idempotent_and_complete(db_session):
     assert directories.ensure_seed() == 0
     codes = {d: [e.code for e in directories.list_entries(d)] for d in directories.DIRECTORIES}
     assert codes["request_category"] == ["consult", "demonstration", "price", "demo-access", "partnership", "other"]
-    assert codes["request_source"] == ["website", "email", "phone", "referral", "search", "advertising", "event", "other"]
+    assert codes["request_source"] == ["website", "email", "phone", "referral", "search", "advertising", "event",
+                                       "other"]
     assert codes["request_type"] == ["deal", "partnership", "education"]
     assert codes["disqualification_reason"] == ["no_contact", "not_interested", "not_target", "duplicate",
                                                 "incorrect_data", "competitor_choice", "expensive", "spam",

@@ -28,7 +28,7 @@ def _document(app: Flask) -> dict[str, Any]:
 def _routes(app: Flask) -> set[tuple[str, str]]:
     """(METHOD, /api/v1 path in OpenAPI syntax) of every route the app serves, HEAD/OPTIONS aside."""
     return {(method, ARG.sub(r"{\1}", rule.rule)) for rule in app.url_map.iter_rules()
-            if rule.rule.startswith("/api/v1/") for method in rule.methods - {"HEAD", "OPTIONS"}}
+            if rule.rule.startswith("/api/v1/") for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
 
 
 def _operations(document: dict[str, Any]) -> set[tuple[str, str]]:

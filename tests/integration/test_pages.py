@@ -123,9 +123,9 @@ def test_admin_pages_permission_and_user_creation(client, users, db_session):
     assert client.get("/admin/users").status_code == 200
     bad = client.post("/admin/users/new", data={"login": "Bad Login!", "full_name": "", "password": "x"})
     assert bad.status_code == 422
-    created = client.post("/admin/users/new", data={"login": "manager3", "full_name": "New Manager", "password": "secret",
-                                                    "locale": "ru", "line_manager": "director", "groups": ["crm-cco"],
-                                                    "is_active": "on"})
+    created = client.post("/admin/users/new", data={"login": "manager3", "full_name": "New Manager",
+                                                    "password": "secret", "locale": "ru", "line_manager": "director",
+                                                    "groups": ["crm-cco"], "is_active": "on"})
     assert created.status_code == 302
     user = db_session.scalar(sa.select(User).where(User.login == "manager3"))
     assert user.line_manager.login == "director" and user.group_ids == ["crm-cco"]
