@@ -1,12 +1,39 @@
-"""Helpers shared by the benchmark scripts: logging, percentiles, SQLite file handling."""
+"""Helpers shared by the benchmark scripts: logging, percentiles, SQLite file handling, the app under test."""
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+
+def select_app_root(scripts_root: Path) -> Path:
+    """The checkout whose `app` (and `tests` helpers) the benchmark measures; put first on sys.path.
+
+    Default: the checkout holding the scripts. Another checkout (e.g. a worktree of an older commit, to
+    compare two revisions in one run with the same scripts): CRM_BENCH_APP_ROOT=/path, or the first
+    PYTHONPATH entry that has an app/ package. The `tests` package (conftest, factories) is then re-imported
+    from there, so the seeding helpers match that app. Call before importing `app` or `tests.*` helpers.
+    """
+    pythonpath = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    chosen = os.environ.get("CRM_BENCH_APP_ROOT") or next(
+        (p for p in pythonpath if p and Path(p, "app", "__init__.py").is_file()), "")
+    app_root = Path(chosen).resolve() if chosen else scripts_root
+    if not Path(app_root, "app", "__init__.py").is_file():
+        raise SystemExit(f"no app/ package under {app_root}")
+    sys.path[:] = [str(app_root)] + [p for p in sys.path if not p or Path(p).resolve() != app_root]
+    if app_root != scripts_root:
+        for name in [m for m in sys.modules if m == "tests" or m.startswith("tests.")]:
+            del sys.modules[name]  # this module's functions stay usable; tests.* comes from app_root now
+        # The venv's editable install maps app.* onto the scripts' checkout as a fallback finder: a module
+        # missing from app_root (app.records in an older commit) would silently come from there.
+        sys.meta_path[:] = [f for f in sys.meta_path if not type(f).__module__.startswith("__editable__")
+                            and not getattr(f, "__module__", "").startswith("__editable__")]
+    return app_root
 
 
 def log(msg: str) -> None:

@@ -16,13 +16,16 @@
 Not a test: pytest never collects this file (the name does not match test_*.py / *_test.py).
 Targets from the design: inbox p95 <= 30 ms, complete p50 <= 10 ms (SQLite).
 
+Another revision (a worktree) is measured with CRM_BENCH_APP_ROOT=/path/to/it, as in kanban_bench.py.
+
 What-ifs (--whatif a,b): in-process monkeypatches that measure a proposed app/ change without
-editing app/ (also applied inside gunicorn via `tests.benchmarks.inbox_bench:whatif_app()`).
+editing app/ (also applied inside gunicorn via `inbox_bench:whatif_app()`).
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
+import importlib
 import http.client
 import io
 import json
@@ -30,6 +33,7 @@ import os
 import platform
 import pstats
 import random
+import secrets
 import signal
 import socket
 import sqlite3
@@ -46,7 +50,11 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks._common import log, remove_db_files, sqlite_ts, summary, time_calls  # noqa: E402
+from tests.benchmarks._common import (  # noqa: E402
+    log, remove_db_files, select_app_root, sqlite_ts, summary, time_calls)
+
+# The app measured: this checkout, or another one to compare revisions (CRM_BENCH_APP_ROOT or PYTHONPATH).
+APP_ROOT = select_app_root(ROOT)
 
 SYNTHETIC_UUID_PREFIX = "bbbbbbbb-"  # task_uuid prefix of synthetic rows (real ones are uuid4)
 BENCH_TITLE_PREFIX = "Bench assignment"
@@ -382,18 +390,27 @@ def free_port() -> int:
 
 
 def start_gunicorn(db_path: Path, port: int, whatifs: list[str]) -> subprocess.Popen[bytes]:
+    # The app under test first on gunicorn's path too (it also adds its working directory); this script's
+    # directory next, for the what-if entry point `inbox_bench:whatif_app()` (this copy, whatever the app root).
+    pythonpath = os.pathsep.join(p for p in (str(APP_ROOT), str(Path(__file__).resolve().parent),
+                                             os.environ.get("PYTHONPATH", "")) if p)
+    # A random key of the length the app demands outside testing (at least 32 characters).
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{db_path}", CRM_DEPLOY_ON_START="off",
-               SECRET_KEY="bench-secret", CRM_JOBS_INLINE="1", REDIS_URL="redis://127.0.0.1:1/0",
-               CRM_BENCH_WHATIF=",".join(whatifs))
+               SECRET_KEY=secrets.token_urlsafe(48), CRM_JOBS_INLINE="1", REDIS_URL="redis://127.0.0.1:1/0",
+               CRM_BENCH_WHATIF=",".join(whatifs), PYTHONPATH=pythonpath, CRM_BENCH_APP_ROOT=str(APP_ROOT))
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     log_path = OUT_DIR / "gunicorn.log"
-    target = "tests.benchmarks.inbox_bench:whatif_app()" if whatifs else "app:create_app()"
-    cmd = [gunicorn, "-w", "1", "-b", f"127.0.0.1:{port}", *os.environ.get("CRM_BENCH_GUNICORN_ARGS", "").split(), target]
+    target = "inbox_bench:whatif_app()" if whatifs else "app:create_app()"
+    cmd = [gunicorn, "-w", "1", "-b", f"127.0.0.1:{port}", *os.environ.get("CRM_BENCH_GUNICORN_ARGS", "").split(),
+           target]
     # --no-control-socket exists from gunicorn 24 on; 23.x has no control socket to disable.
     help_text = subprocess.run([gunicorn, "--help"], capture_output=True, text=True).stdout
     if "--no-control-socket" in help_text:
         cmd.insert(1, "--no-control-socket")
-    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env,
+    probe = subprocess.run([sys.executable, "-c", "import app; print(app.__file__)"], cwd=str(APP_ROOT), env=env,
+                           capture_output=True, text=True)
+    log(f"gunicorn imports {probe.stdout.strip() or probe.stderr.strip()[-300:]}")
+    proc = subprocess.Popen(cmd, cwd=str(APP_ROOT), env=env,
                             stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -604,10 +621,30 @@ def _whatif_service_no_flush() -> None:
     WHATIF_APP_PATCHES.append(patch)
 
 
+def _whatif_form_schema_once() -> None:
+    """app/api/views.py `task_json`: each distinct form schema resolved once per request, not once per
+    listed task (`processes.form_schema` deep-copies the schema and walks it for x-directory fields)."""
+    from flask import g
+
+    from app.processes import services as psvc
+
+    original = psvc.form_schema
+
+    def form_schema(form_path: str, *args: Any, **kwargs: Any) -> Any:
+        memo = g.setdefault("bench_form_schemas", {})
+        key = (form_path, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = original(form_path, *args, **kwargs)
+        return memo[key]
+
+    setattr(psvc, "form_schema", form_schema)
+
+
 WHATIF_APP_PATCHES: list[Callable[[Any], None]] = []
 WHATIFS: dict[str, Callable[[], None]] = {"inbox-or": _whatif_inbox_or, "no-reload": _whatif_no_reload,
                                           "sqlite-cache": _whatif_sqlite_cache,
-                                          "service-no-flush": _whatif_service_no_flush}
+                                          "service-no-flush": _whatif_service_no_flush,
+                                          "form-schema-once": _whatif_form_schema_once}
 
 
 def apply_whatifs(names: list[str], app: Any | None = None) -> list[str]:
@@ -624,7 +661,7 @@ def apply_whatifs(names: list[str], app: Any | None = None) -> list[str]:
 
 
 def whatif_app() -> Any:
-    """Gunicorn entry point for --gunicorn with --whatif: `tests.benchmarks.inbox_bench:whatif_app()`."""
+    """Gunicorn entry point for --gunicorn with --whatif: `inbox_bench:whatif_app()`."""
     from app import create_app
 
     names = os.environ.get("CRM_BENCH_WHATIF", "").split(",")
@@ -843,7 +880,9 @@ def main(argv: list[str] | None = None) -> int:
                     "platform": platform.platform(), "cpus": os.cpu_count()},
         "targets": {"inbox_p95_ms": TARGET_INBOX_P95_MS, "complete_p50_ms": TARGET_COMPLETE_P50_MS},
         "loadavg_start": os.getloadavg(),
+        "app_package": str(Path(importlib.import_module("app").__file__ or "").parent),
     }
+    log(f"app under test: {results['app_package']}")
 
     # ------------------------------------------------------------------ seeding
     if args.reuse and db_path.exists() and meta_path.exists():
@@ -1072,7 +1111,8 @@ def report(results: dict[str, Any]) -> None:
             for row in prof["top_tottime"][:8]:
                 print(f"    tottime {row['tottime_s']:>7.3f}s cum {row['cumtime_s']:>7.3f}s "
                       f"x{row['ncalls']:<7} {row['func']}")
-    print(f"\nload average at start {results['loadavg_start']}, at end {results['loadavg_end']} "
+    print(f"\napp under test: {results['app_package']}")
+    print(f"load average at start {results['loadavg_start']}, at end {results['loadavg_end']} "
           f"({results['machine']['cpus']} CPUs); elapsed {results['elapsed_s']} s")
 
 

@@ -2,15 +2,18 @@
 """Leads kanban benchmark: GET /leads/kanban on a large SQLite `leads` table.
 
     .venv/bin/python tests/benchmarks/kanban_bench.py [--leads 100000] [--samples 100] [--db PATH]
-        [--warmup 10] [--reuse] [--analyze] [--extra-index "CREATE INDEX ..."]
+        [--warmup 10] [--reuse] [--analyze] [--extra-index "CREATE INDEX ..."] [--other-observers N]
+        [--whatif lean-context]
 
 1. Seeds a fresh SQLite file through the app (migrations, demo cast via tests.factories, a few extra
    users, directory seed entries), then bulk-inserts `--leads` rows into `leads` with executemany
    (one transaction, 10k per batch): all five statuses, ~30% responsible manager1, ~30% manager2,
    20% unassigned, the rest director / other users; random amounts, created_at spread over a year,
-   lower-cased search_text, unique numbers 1..N (counter 'lead' set to N). Optionally a share of
+   search_text as the app writes it (casefolded name, company, client, contacts), unique numbers 1..N
+   (counter 'lead' set to N). Optionally a share of
    leads point at counterparties (every 'deal' lead has one, as the service's guard requires), a
-   main contact per lead and a few hundred observer rows for manager1.
+   main contact per lead and a few hundred observer rows for manager1 (--other-observers N: N more for
+   everyone else, which manager1's visibility filter has to skip).
 2. Measures GET /leads/kanban through the Flask test client (full WSGI stack, session login,
    template rendering) as the director (sees everything) and as manager1 (visibility filter):
    warm-up, then N samples; p50/p95/p99/max of wall time, plus per-request SQL time and CPU time.
@@ -19,6 +22,12 @@
 3. Captures the SQL of one request per user and, for every SELECT on `leads`, prints
    EXPLAIN QUERY PLAN and its raw sqlite3 time (the GROUP BY and the five card queries).
 4. Prints a compact table and writes JSON to tests/benchmarks/out/ (git-ignored).
+
+Works against the records machinery (app.records.journal, record_observers) and the code before it
+(app.leads.journal, lead_observers). To compare two revisions in one run, check the other out in a
+worktree and point the same script at it: `cd /tmp/wt && CRM_BENCH_APP_ROOT=/tmp/wt
+/path/.venv/bin/python /path/tests/benchmarks/kanban_bench.py --db /tmp/old.sqlite ...` (a separate
+--db per revision; the app's `tests` helpers come from that checkout too).
 
 Not a test: pytest never collects this file (the name does not match test_*.py / *_test.py).
 Target (issue): with 100,000 leads, board p95 <= 100 ms on SQLite.
@@ -47,13 +56,17 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks._common import log, remove_db_files, sqlite_ts, summary, time_calls  # noqa: E402
+from tests.benchmarks._common import (  # noqa: E402
+    log, remove_db_files, select_app_root, sqlite_ts, summary, time_calls)
+
+# The app measured: this checkout, or another one to compare revisions (CRM_BENCH_APP_ROOT or PYTHONPATH).
+APP_ROOT = select_app_root(ROOT)
 
 TARGET_P95_MS = 100.0
 KANBAN_URL = "/leads/kanban"
 STATUSES = ("not_processed", "interest_expressed", "paused", "disqualified", "deal")
 TERMINAL = ("disqualified", "deal")
-CARDS_PER_COLUMN = 20  # app.leads.journal.KANBAN_PAGE
+CARDS_PER_COLUMN = 20  # KANBAN_PAGE of app.records.journal (app.leads.journal before the records machinery)
 # Status mix of assigned leads (a year of history: most are closed) and of unassigned ones
 # (mostly waiting to be taken to work).
 STATUS_WEIGHTS_ASSIGNED = (0.10, 0.22, 0.08, 0.38, 0.22)
@@ -75,6 +88,22 @@ def money(value: Decimal) -> str:
 
 def one_line(sql: str) -> str:
     return " ".join(sql.split())
+
+
+def has_records_machinery() -> bool:
+    """True for the generic app.records code (kanban in app.records.journal, observers in record_observers);
+    False for the code before it (app.leads.journal, lead_observers). The scripts measure both."""
+    import app
+
+    return Path(app.__file__ or "").parent.joinpath("records", "journal.py").is_file()
+
+
+def observers_sql(conn: sqlite3.Connection) -> tuple[str, str]:
+    """(table, SELECT of the lead ids a user (?) observes) for the schema of this database."""
+    if conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'record_observers'"
+                    ).fetchone()[0]:
+        return "record_observers", "SELECT record_id FROM record_observers WHERE record_type = 'lead' AND user_id = ?"
+    return "lead_observers", "SELECT lead_id FROM lead_observers WHERE user_id = ?"
 
 
 # ------------------------------------------------------------------------------------------ seeding
@@ -108,7 +137,7 @@ def seed_people(app: Any, extra_users: int) -> dict[str, int]:
 
 
 def seed_leads(db_path: Path, users: dict[str, int], n: int, counterparty_share: float, contacts: bool,
-               observers: int, batch: int, rng: random.Random) -> dict[str, Any]:
+               observers: int, batch: int, rng: random.Random, other_observers: int = 0) -> dict[str, Any]:
     """Bulk-insert `n` leads (+ counterparties, contacts, observers) in one transaction (raw sqlite3)."""
     conn = sqlite3.connect(str(db_path), isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -177,12 +206,23 @@ def seed_leads(db_path: Path, users: dict[str, int], n: int, counterparty_share:
         disq = rng.choice(codes.get("disqualification_reason", ["other"])) if status == "disqualified" else None
         started = sqlite_ts(created + timedelta(hours=rng.randrange(1, 48))) if resp is not None else None
         updated = sqlite_ts(min(now, created + timedelta(days=rng.randrange(0, 30))))
-        search_text = f"{name} {company}".lower()
+        email = f"c{i}@example.org"
+        phone = f"+7 9{rng.randrange(10**9):09d}"
+        contact_parts = [f"{rng.choice(FIRST)} {i}", email, phone, "".join(ch for ch in phone if ch.isdigit())] \
+            if contacts else []
+        contact_rows.append((lead_id, *contact_parts[:3]))
+        # As the app's refresh_search_text writes it: records code casefolds name, company, client name and
+        # contacts; the older code lower()ed name, company and contacts.
+        client = company
+        parts = [name, company, client, *contact_parts] if records else [name, company, *contact_parts]
+        search_text = " ".join(p for p in parts if p).casefold() if records else " ".join(parts).lower()
         return (lead_id, lead_id, name, status, resp, created_by, counterparty, company, amount,
                 rng.randrange(1, 200), rng.choice(codes.get("request_type", [None])),
                 rng.choice(codes.get("request_category", [None])), rng.choice(codes.get("request_source", [None])),
                 "", created_txt, disq, started, search_text, created_txt, updated)
 
+    records = observers_sql(conn)[0] == "record_observers"
+    contact_rows: list[tuple[Any, ...]] = []
     insert = ("INSERT INTO leads (id, number, name, status, responsible_id, created_by_id, counterparty_id, "
               "company_name, amount, users_count, request_type, request_category, request_source, description, "
               "received_at, disqualification_reason, processing_started_at, search_text, created_at, updated_at, "
@@ -190,14 +230,13 @@ def seed_leads(db_path: Path, users: dict[str, int], n: int, counterparty_share:
     t0 = time.perf_counter()
     for lo in range(0, n, batch):
         conn.executemany(insert, [lead_row(i) for i in range(lo, min(lo + batch, n))])
+        if contacts:
+            conn.executemany("INSERT INTO lead_contacts (lead_id, full_name, email, phone, is_main) "
+                             "VALUES (?, ?, ?, ?, 1)", contact_rows)
+        contact_rows.clear()
     timings["leads_insert_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    if contacts:
-        conn.executemany(
-            "INSERT INTO lead_contacts (lead_id, full_name, phone, email, is_main) VALUES (?, ?, ?, ?, 1)",
-            [(first_id + i, f"{rng.choice(FIRST)} {i}", f"+7 9{rng.randrange(10**9):09d}", f"c{i}@example.org")
-             for i in range(n)])
     obs = set()
     if observers:
         # manager1 observes some leads of other people (the IN (subquery) branch of visible_filter).
@@ -207,7 +246,17 @@ def seed_leads(db_path: Path, users: dict[str, int], n: int, counterparty_share:
             obs.add((lid, m1))
         for lid in rng.sample(range(first_id, first_id + n), min(observers, n)):
             obs.add((lid, m2))
-    conn.executemany("INSERT OR IGNORE INTO lead_observers (lead_id, user_id) VALUES (?, ?)", sorted(obs))
+    if other_observers:
+        # Everyone else watching leads too: what manager1's observers lookup must skip (an index on
+        # the user, not a scan of every observer row).
+        watchers = [uid for login, uid in users.items() if login != "manager1"]
+        for _ in range(other_observers):
+            obs.add((rng.randrange(first_id, first_id + n), rng.choice(watchers)))
+    if records:
+        conn.executemany("INSERT OR IGNORE INTO record_observers (record_type, record_id, user_id) "
+                         "VALUES ('lead', ?, ?)", sorted(obs))
+    else:
+        conn.executemany("INSERT OR IGNORE INTO lead_observers (lead_id, user_id) VALUES (?, ?)", sorted(obs))
     conn.execute("INSERT INTO counters (name, value) VALUES ('lead', ?) "
                  "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (first_id + n - 1,))
     timings["contacts_observers_s"] = time.perf_counter() - t0
@@ -231,8 +280,8 @@ def expected_columns(conn: sqlite3.Connection, login: str) -> dict[str, tuple[in
     if login == "director":
         where, params = "1", ()
     else:  # visible_filter for a CRM Manager
-        where = ("(created_by_id = ? OR responsible_id = ? OR id IN (SELECT lead_id FROM lead_observers "
-                 "WHERE user_id = ?) OR (responsible_id IS NULL AND status NOT IN ('disqualified', 'deal')))")
+        where = (f"(created_by_id = ? OR responsible_id = ? OR id IN ({observers_sql(conn)[1]}) "
+                 "OR (responsible_id IS NULL AND status NOT IN ('disqualified', 'deal')))")
         params = (uid, uid, uid)
     rows = conn.execute(f"SELECT status, count(*), coalesce(sum(amount), 0) FROM leads NOT INDEXED WHERE {where} "
                         "GROUP BY status", params).fetchall()
@@ -260,7 +309,8 @@ def check_board(html: str, expected: dict[str, tuple[int, Decimal]]) -> list[str
         want_count, want_sum = expected[status]
         if counts.get(status) != want_count:
             problems.append(f"{status}: count {counts.get(status)} != {want_count}")
-        got_sum = sums.get(status, "?").replace("\u00a0", " ").strip()
+        # Thousands grouped by a space, a no-break space or (records templates) a narrow no-break space.
+        got_sum = sums.get(status, "?").replace("\u00a0", " ").replace("\u202f", " ").strip()
         if got_sum != money(want_sum):
             # Float sums in another order may differ in the last cent; allow one cent.
             try:
@@ -309,11 +359,16 @@ class SqlTimer:
 class PhaseTimer:
     """Times `journal.kanban` (queries + fetch + ORM) and `render_template` inside the kanban view.
 
-    Wraps module attributes of app.leads.journal / app.leads.views in this process only (app/ is not modified).
+    Wraps module attributes of app.records.journal / app.records.views (app.leads.journal / app.leads.views
+    before the records machinery) in this process only (app/ is not modified).
     """
 
     def __init__(self) -> None:
-        from app.leads import journal, views
+        import importlib
+
+        package = "app.records" if has_records_machinery() else "app.leads"
+        journal = importlib.import_module(f"{package}.journal")
+        views = importlib.import_module(f"{package}.views")
 
         self.kanban: list[float] = []
         self.render: list[float] = []
@@ -326,6 +381,30 @@ class PhaseTimer:
         self.render.clear()
 
 
+def _whatif_lean_context() -> None:
+    """app/records/views.py `_context()`: the kanban page without the card form schema (a deep copy with
+    its directories resolved, 3 queries) and the eligible responsibles (2 queries) it never renders."""
+    from app.records import services, views
+
+    setattr(services, "card_schema", lambda kind: {})
+    setattr(views, "eligible_responsibles", lambda: [])
+
+
+WHATIFS = {"lean-context": _whatif_lean_context}
+
+
+def apply_whatifs(names: list[str]) -> list[str]:
+    applied = []
+    for name in [n.strip() for n in names if n.strip()]:
+        if name not in WHATIFS:
+            raise SystemExit(f"unknown --whatif {name!r}; known: {', '.join(WHATIFS)}")
+        if not has_records_machinery():
+            raise SystemExit(f"--whatif {name} patches app.records; this app has none")
+        WHATIFS[name]()
+        applied.append(name)
+    return applied
+
+
 def login_client(app: Any, login: str) -> Any:
     client = app.test_client()
     r = client.post("/login", data={"login": login, "password": "demo"})
@@ -333,8 +412,8 @@ def login_client(app: Any, login: str) -> Any:
     return client
 
 
-def bench_board(client: Any, timer: SqlTimer, phases: PhaseTimer, warmup: int, samples: int, expected: dict[str, tuple[int, Decimal]],
-                budget_s: float) -> dict[str, Any]:
+def bench_board(client: Any, timer: SqlTimer, phases: PhaseTimer, warmup: int, samples: int,
+                expected: dict[str, tuple[int, Decimal]], budget_s: float) -> dict[str, Any]:
     problems: list[str] = []
     for _ in range(warmup):
         r = client.get(KANBAN_URL)
@@ -471,6 +550,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="share of non-'deal' leads linked to a counterparty ('deal' leads always are); 0: none")
     p.add_argument("--no-contacts", action="store_true", help="do not add a main contact per lead")
     p.add_argument("--observers", type=int, default=300, help="leads observed by manager1 (and by manager2)")
+    p.add_argument("--other-observers", type=int, default=0,
+                   help="observer rows of everyone but manager1 (random lead, random user; duplicates dropped)")
     p.add_argument("--batch", type=int, default=10_000, help="executemany batch size")
     p.add_argument("--analyze", action="store_true", help="run ANALYZE after seeding (the app never does)")
     p.add_argument("--extra-index", action="append", default=[],
@@ -480,6 +561,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", type=int, default=0, metavar="N", help="also cProfile N requests per user")
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--tag", default="", help="label stored in the JSON and the file name")
+    p.add_argument("--whatif", default="", help="comma-separated in-process patches of app/ code to measure "
+                   "proposed changes (app/ files are not touched): " + ", ".join(WHATIFS))
     return p.parse_args(argv)
 
 
@@ -492,19 +575,27 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results: dict[str, Any] = {
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "argv": sys.argv, "tag": args.tag,
-        "db": str(db_path), "app_root": str(ROOT), "target_p95_ms": TARGET_P95_MS,
+        "db": str(db_path), "app_root": str(APP_ROOT), "target_p95_ms": TARGET_P95_MS,
         "machine": {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
                     "platform": platform.platform(), "cpus": os.cpu_count()},
         "loadavg_start": os.getloadavg(),
     }
+    import importlib
+
+    results["app_package"] = str(Path(importlib.import_module("app").__file__ or "").parent)
+    results["code"] = "app.records" if has_records_machinery() else "app.leads"
+    log(f"app under test: {results['app_package']} (kanban in {results['code']}.journal)")
 
     if args.reuse and db_path.exists() and meta_path.exists():
         log(f"reusing {db_path}")
+        seed_meta = json.loads(meta_path.read_text())
+        if seed_meta.get("code", results["code"]) != results["code"]:
+            raise SystemExit(f"{db_path} was seeded for {seed_meta['code']}, not {results['code']}: use another --db")
         app = make_app(db_path)
-        results["seed"] = json.loads(meta_path.read_text()) | {"reused": True}
+        results["seed"] = seed_meta | {"reused": True}
     else:
         remove_db_files(db_path)
-        seed: dict[str, Any] = {"leads": args.leads}
+        seed: dict[str, Any] = {"leads": args.leads, "code": results["code"]}
         t_seed = time.perf_counter()
         log(f"creating {db_path} (migrations, demo users, directories)")
         app = make_app(db_path)
@@ -515,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
         seed["schema_users_s"] = round(time.perf_counter() - t_seed, 2)
         log(f"bulk-inserting {args.leads:,} leads")
         seed["bulk"] = seed_leads(db_path, users, args.leads, args.counterparty_share, not args.no_contacts,
-                                  args.observers, args.batch, rng)
+                                  args.observers, args.batch, rng, args.other_observers)
         seed["total_s"] = round(time.perf_counter() - t_seed, 2)
         meta_path.write_text(json.dumps(seed, indent=2))
         results["seed"] = seed
@@ -532,8 +623,10 @@ def main(argv: list[str] | None = None) -> int:
         conn.commit()
         results["analyze_s"] = round(time.perf_counter() - t0, 2)
     results["extra_index"] = args.extra_index
+    observers_table = observers_sql(conn)[0]
     results["row_counts"] = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                             for t in ("leads", "lead_contacts", "lead_observers", "counterparties", "users")}
+                             for t in ("leads", "lead_contacts", "counterparties", "users")}
+    results["row_counts"]["observers"] = conn.execute(f"SELECT count(*) FROM {observers_table}").fetchone()[0]
     results["row_counts"]["by_status"] = dict(conn.execute("SELECT status, count(*) FROM leads GROUP BY status"))
     results["has_sqlite_stat1"] = bool(conn.execute(
         "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()[0])
@@ -546,6 +639,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with app.app_context():
         engine = db.engine
+    applied = apply_whatifs(args.whatif.split(","))
+    results["whatif"] = {name: (WHATIFS[name].__doc__ or "").strip() for name in applied}
+    if applied:
+        log(f"what-if patches (this process only): {', '.join(applied)}")
     timer = SqlTimer(engine)
     phases = PhaseTimer()
     runs: dict[str, Any] = {}
@@ -585,11 +682,13 @@ def report(results: dict[str, Any]) -> None:
     rc = results["row_counts"]
     print()
     print(f"seed: {rc['leads']:,} leads {rc['by_status']}; contacts {rc['lead_contacts']:,}, observers "
-          f"{rc['lead_observers']}, counterparties {rc['counterparties']}, users {rc['users']}; "
+          f"{rc['observers']}, counterparties {rc['counterparties']}, users {rc['users']}; "
           f"seeded in {seed.get('total_s', '-')} s{' [reused]' if seed.get('reused') else ''}; "
           f"sqlite_stat1 {results['has_sqlite_stat1']}")
     for ddl in results["extra_index"]:
         print(f"what-if index: {ddl}")
+    for name in results.get("whatif", {}):
+        print(f"what-if: {name}")
     print()
     header = f"{'user':<10} {'metric':<16} {'n':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}  check"
     print(header)
@@ -624,7 +723,8 @@ def report(results: dict[str, Any]) -> None:
                   f"under the profiler) -> {prof['prof']}")
             for row in prof["top"][:15]:
                 print(f"    cum {row['cum_ms_per_req']:7.2f} ms/req  x{row['ncalls']:<6} {row['func']}")
-    print(f"\nload average at start {results['loadavg_start']}, at end {results['loadavg_end']} "
+    print(f"\napp under test: {results['app_package']} ({results['code']})")
+    print(f"load average at start {results['loadavg_start']}, at end {results['loadavg_end']} "
           f"({results['machine']['cpus']} CPUs, SQLite {results['machine']['sqlite']}); "
           f"elapsed {results['elapsed_s']} s")
 
