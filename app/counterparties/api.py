@@ -72,6 +72,7 @@ def update_counterparty(counterparty_id: int) -> Any:
 
 @bp.post("/counterparties/autofill")
 def autofill() -> Any:
+    services.require_editor(current_user)  # the registry lookup is part of editing a client, as on the page
     inn = json_body().get("inn")
     if not isinstance(inn, str):
         raise BadRequest(_("Give the INN as a string."), code="malformed_json")

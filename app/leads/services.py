@@ -76,7 +76,8 @@ def counterparty_prefill(lead: Lead) -> dict[str, Any]:
             "email": (main.email if main else None) or lead.site_email or ""}
 
 
-def _editable_lead(lead_id: int, actor: User) -> Lead:
+def editable_lead(lead_id: int, actor: User) -> Lead:
+    """A lead the actor may change (visible, open, theirs to edit). Raises NotFound, PermissionDenied, Conflict."""
     lead: Lead = records.get_record(_kind(), lead_id, actor)
     records._require_edit(_kind(), lead, actor)
     return lead
@@ -98,7 +99,7 @@ def create_counterparty_for_lead(lead_id: int, data: Mapping[str, Any], actor: U
     An INN that belongs to an existing client raises CounterpartyExists, so the page can offer to
     link that client instead.
     """
-    lead = _editable_lead(lead_id, actor)
+    lead = editable_lead(lead_id, actor)
     try:
         counterparty = counterparties.create_counterparty(data, actor)
     except InvalidInput as e:
@@ -114,10 +115,10 @@ def create_counterparty_for_lead(lead_id: int, data: Mapping[str, Any], actor: U
 
 def link_counterparty(lead_id: int, counterparty_id: int, actor: User) -> Lead:
     """Set an existing counterparty on the lead (the client already exists, e.g. found by INN)."""
-    lead = _editable_lead(lead_id, actor)
+    lead = editable_lead(lead_id, actor)
     records.set_counterparty(_kind(), lead, counterparty_id, actor)
     return lead
 
 
 __all__ = ["create_lead", "set_observers", "change_status", "create_deal_from_lead", "counterparty_prefill",
-           "create_counterparty_for_lead", "link_counterparty", "CounterpartyExists"]
+           "create_counterparty_for_lead", "link_counterparty", "CounterpartyExists", "editable_lead"]

@@ -12,8 +12,6 @@ from app.counterparties import services as counterparties
 from app.errors import CrmError, InvalidInput
 from app.extensions import db
 from app.leads import services
-from app.records import services as records
-from app.records.kinds import get_kind
 
 
 def add_lead_views(bp: Blueprint) -> None:
@@ -21,7 +19,7 @@ def add_lead_views(bp: Blueprint) -> None:
     @login_required
     def create_counterparty(record_id: int) -> Any:
         """Create Counterparty from a lead: prefilled from the lead; the new counterparty is set on it."""
-        lead = records.get_record(get_kind("lead"), record_id, current_user)
+        lead = services.editable_lead(record_id, current_user)
         errors: dict[str, str] = {}
         existing = None
         values: dict[str, Any] = services.counterparty_prefill(lead)

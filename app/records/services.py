@@ -54,6 +54,17 @@ def can_edit(kind: RecordKind, record: Any, user: User) -> bool:
     return bool(record.responsible_id == user.id or is_commercial_director(user))
 
 
+def can_create(kind: RecordKind, user: User) -> bool:
+    """Who creates records: CRM Managers, the Commercial Director, administrators (not an analyst or a
+    user without a CRM group: their other groups give them no records)."""
+    return is_crm_manager(user) or is_commercial_director(user)
+
+
+def require_create(kind: RecordKind, user: User) -> None:
+    if not can_create(kind, user):
+        raise PermissionDenied(_("Only CRM Managers, the Commercial Director and administrators create records."))
+
+
 def _require_edit(kind: RecordKind, record: Any, user: User, open_only: bool = True) -> None:
     if not can_edit(kind, record, user):
         raise PermissionDenied(_("Only the responsible person, the Commercial Director or an administrator "
@@ -99,10 +110,13 @@ def create_record(kind: RecordKind, data: Mapping[str, Any], actor: User | None,
     `data` follows the kind's card form; `data["responsible"]` is a login (empty: the CRM Manager
     group gets "Take to work"); only the Commercial Director may make someone else responsible.
     `extra` sets fields the card form does not expose (trusted callers only, e.g. a lead → deal).
-    Raises InvalidInput with field errors (contact errors keyed `contacts.N.field`).
+    Raises PermissionDenied (the actor may not create records), InvalidInput with field errors
+    (contact errors keyed `contacts.N.field`).
     """
     from app.records.contacts import clean_contacts  # contacts import this module: a cycle otherwise
 
+    if actor is not None:
+        require_create(kind, actor)
     errors: dict[str, str] = {}
     values = clean_card(kind, data, errors, partial=False)
     cleaned_contacts = clean_contacts(contacts or [], errors)
@@ -385,6 +399,9 @@ def record_type_of(kind: RecordKind) -> RecordType:
     return RecordType(name=kind.name, describe=describe, url_endpoint=f"{kind.plural}.detail", summary=summary)
 
 
-__all__ = ["card_schema", "coerce_form", "visible_filter", "get_record", "can_edit", "create_record",
-           "update_record", "assign_responsible", "set_observers", "status_actions", "change_status",
-           "change_status_many", "set_status", "set_responsible", "record_type_of", "set_counterparty"]
+__all__ = ["can_create", "require_create", "visible_filter", "can_edit", "get_record", "find_record",
+           "create_record", "update_record", "check_version", "set_counterparty", "assign_responsible",
+           "set_observers", "status_actions", "change_status", "change_status_many", "set_status",
+           "set_responsible", "record_type_of",
+           # re-exported for the views: the card form of a kind and the typing of an HTML card form
+           "card_schema", "coerce_form"]

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from app.access.services import eligible_responsibles, is_commercial_director
 from app.activities.services import list_changes
 from app.auth.services import list_users
-from app.errors import CrmError, InvalidInput
+from app.errors import CrmError, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.processes import services as processes
 from app.records import contacts, journal, services
@@ -92,6 +92,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
     @bp.route(f"{base}/new", methods=["GET", "POST"])
     @login_required
     def new() -> Any:
+        services.require_create(kind, current_user)
         errors: dict[str, str] = {}
         if request.method == "POST":
             try:
@@ -111,6 +112,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
     @bp.post(f"{base}/quick")
     @login_required
     def quick_create() -> Any:
+        services.require_create(kind, current_user)
         contact = {"full_name": request.form.get("contact_name", ""), "phone": request.form.get("phone", ""),
                    "email": request.form.get("email", "")}
         has_contact = any(v.strip() for v in contact.values())
@@ -177,6 +179,8 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
         next_status = request.form.get("status", "")
         try:
             record = services.change_status(kind, record_id, next_status, request.form, current_user, from_form=True)
+        except PermissionDenied:
+            raise  # the 403 page: nothing to show on a card the user may not change
         except CrmError as e:
             db.session.rollback()
             record = services.get_record(kind, record_id, current_user)
