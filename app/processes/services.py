@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
@@ -389,11 +389,19 @@ def validate_form(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str
 
 def form_schema(form_path: str, locale: str | None = None) -> dict[str, Any]:
     """The JSON Schema of a form under FORMS_DIR as clients get it: a copy whose `x-directory` fields
-    list their choices (`oneOf` const/title) in `locale` (default: the request's language)."""
+    list their choices (`oneOf` const/title) in `locale` (default: the request's language).
+    Shared within a request: do not mutate it."""
     if locale is None:
         current = get_locale()
         locale = str(current) if current is not None else "en"
-    return resolve_schema(load_schema(Path(current_app.config["FORMS_DIR"]), form_path), locale)
+    # Resolved once per request (a task list shows the same form on many rows): the copy is shared
+    # by the request's callers, who only read it.
+    memo: dict[tuple[str, str], dict[str, Any]] = (
+        request.environ.setdefault("crm.form_schemas", {}) if has_request_context() else {})
+    key = (form_path, locale)
+    if key not in memo:
+        memo[key] = resolve_schema(load_schema(Path(current_app.config["FORMS_DIR"]), form_path), locale)
+    return memo[key]
 
 
 def _outcome_label(data: dict[str, Any]) -> str | None:

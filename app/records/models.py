@@ -21,7 +21,10 @@ record_observers = sa.Table(
     Base.metadata,
     sa.Column("record_type", sa.String(50), primary_key=True),
     sa.Column("record_id", sa.Integer, primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # visible_filter asks "which records of this kind does this user observe": without this index
+    # SQLite (no ANALYZE) scans every observer row of the kind through the primary key's first column.
+    sa.Index("ix_record_observers_user", "user_id", "record_type", "record_id"),
 )
 
 

@@ -41,9 +41,12 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
     def _filter() -> journal.RecordFilter:
         return journal.RecordFilter.from_args(kind, request.args, current_user.timezone)
 
-    def _context(**extra: Any) -> dict[str, Any]:
-        return {"kind": kind, "locale": str(get_locale()), "people": list_users(include_inactive=False),
-                "eligible": eligible_responsibles(), "card_schema": services.card_schema(kind), **extra}
+    def _context(form_page: bool = False, **extra: Any) -> dict[str, Any]:
+        """What the templates need; the card form and the responsible picker only where a form is shown."""
+        context = {"kind": kind, "locale": str(get_locale()), "people": list_users(include_inactive=False), **extra}
+        if form_page:
+            context.update(eligible=eligible_responsibles(), card_schema=services.card_schema(kind))
+        return context
 
     def _detail_url(record_id: int, anchor: str = "") -> str:
         return url_for(f"{kind.plural}.detail", record_id=record_id) + anchor
@@ -107,7 +110,8 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
                 db.session.rollback()
                 errors = {k.replace("contacts.0.", "contact_"): v for k, v in e.fields.items()} or {"": e.message}
         form = request.form if request.method == "POST" else {}  # "Responsible" defaults to nobody
-        return render_template("records/new.html", form=form, errors=errors, **_context()), (422 if errors else 200)
+        return render_template("records/new.html", form=form, errors=errors, **_context(form_page=True)), \
+            (422 if errors else 200)
 
     @bp.post(f"{base}/quick")
     @login_required
@@ -145,7 +149,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
             stems={s: _stem(f) for s, f in actions.items()},
             my_tasks=[t for t in tasks if t.assignee_id == current_user.id and t.is_open], all_tasks=tasks,
             history=list_changes(kind.name, record.id), is_director=is_commercial_director(current_user),
-            **_context()), status
+            **_context(form_page=True)), status
 
     @bp.get(f"{base}/<int:record_id>")
     @login_required

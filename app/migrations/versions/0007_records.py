@@ -40,7 +40,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('record_type', 'record_id', 'user_id', name=op.f('pk_record_observers'))
     )
     with op.batch_alter_table('record_observers', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_record_observers_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_record_observers_user', ['user_id', 'record_type', 'record_id'], unique=False)
     op.execute("INSERT INTO record_observers (record_type, record_id, user_id) "
                "SELECT 'lead', lead_id, user_id FROM lead_observers")
     with op.batch_alter_table('lead_observers', schema=None) as batch_op:
@@ -74,5 +74,5 @@ def downgrade():
     op.execute("INSERT INTO lead_observers (lead_id, user_id) "
                "SELECT record_id, user_id FROM record_observers WHERE record_type = 'lead'")
     with op.batch_alter_table('record_observers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_record_observers_user_id'))
+        batch_op.drop_index('ix_record_observers_user')
     op.drop_table('record_observers')
