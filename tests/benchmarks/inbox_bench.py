@@ -89,8 +89,8 @@ def seed_people(app: Any, extra_users: int, extra_groups: int, rng: random.Rando
         load_demo(force=True)
         db.session.commit()
         ensure_groups({f"bench-team-{i:02d}": f"Bench team {i:02d}" for i in range(extra_groups)})
-        m1 = db.session.scalar(sa.select(User).where(User.login == "manager1"))
-        director = db.session.scalar(sa.select(User).where(User.login == "director"))
+        m1 = db.session.scalars(sa.select(User).where(User.login == "manager1")).one()
+        director = db.session.scalars(sa.select(User).where(User.login == "director")).one()
         pw_hash = m1.password_hash  # every bench user's password is "demo" (no 200 scrypt calls)
         now_naive = sqlite_ts(datetime.now(timezone.utc))
         rows = []
@@ -131,7 +131,7 @@ def seed_real_assignments(app: Any, count: int, start_index: int = 0) -> float:
 
     t0 = time.perf_counter()
     with app.app_context():
-        director = db.session.scalar(sa.select(User).where(User.login == "director"))
+        director = db.session.scalars(sa.select(User).where(User.login == "director")).one()
         today = date.today()
         for i in range(start_index, start_index + count):
             create_assignment(director, AssignmentData(title=f"{BENCH_TITLE_PREFIX} {i}", executor="manager1",
@@ -809,7 +809,7 @@ def service_sql(app: Any, engine: Any, fn: Callable[[Any], Any]) -> list[tuple[s
     from app.extensions import db
 
     with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.login == "manager1"))
+        user = db.session.scalars(sa.select(User).where(User.login == "manager1")).one()
         _ = user.group_ids
         with SqlCapture(engine) as cap:
             fn(user)

@@ -277,6 +277,7 @@ def seed_leads(db_path: Path, users: dict[str, int], n: int, counterparty_share:
 def expected_columns(conn: sqlite3.Connection, login: str) -> dict[str, tuple[int, Decimal]]:
     """Count and amount sum per status, written independently of the app's query builder."""
     uid = conn.execute("SELECT id FROM users WHERE login = ?", (login,)).fetchone()[0]
+    params: tuple[Any, ...]
     if login == "director":
         where, params = "1", ()
     else:  # visible_filter for a CRM Manager
