@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from app.access.services import eligible_responsibles, is_commercial_director
 from app.activities.services import list_changes
 from app.auth.services import list_users
-from app.errors import CrmError, InvalidInput, PermissionDenied
+from app.errors import BadRequest, CrmError, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.processes import services as processes
 from app.records import contacts, journal, services
@@ -259,6 +259,8 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
             version = request.form.get("version", "")
             contacts.update_contact(kind, record_id, contact_id, {"is_main": True}, current_user,
                                     int(version) if version.isdigit() and len(version) < 10 else None)
+        else:
+            raise BadRequest(_("Choose what to do with the contact."))
         db.session.commit()
         return redirect(_detail_url(record_id, "#contacts"))
 
