@@ -24,9 +24,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from app import jobs as names
-from app.config import Config, InsecureSecretKey, check_secret_key
 from workers.resilient import CrmWorker
-from workers.runtime import Backoff, configure_logging, get_app, wait_for_redis
+from workers.runtime import Backoff, configure_logging, get_app, secure_config, wait_for_redis
 
 logger = logging.getLogger("workers")
 
@@ -45,11 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown queue(s) {', '.join(unknown)}; choose from {', '.join(names.QUEUES)}")
     configure_logging()
-    config = Config.from_env()
-    try:
-        check_secret_key(config.as_mapping())
-    except InsecureSecretKey as e:
-        logger.error("%s", e)
+    config = secure_config()
+    if config is None:
         return 1
 
     url = config.REDIS_URL

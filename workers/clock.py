@@ -24,8 +24,7 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 
 from app import jobs as names
-from app.config import Config, InsecureSecretKey, check_secret_key
-from workers.runtime import Backoff, configure_logging, wait_for_redis
+from workers.runtime import Backoff, configure_logging, secure_config, wait_for_redis
 
 logger = logging.getLogger("workers.clock")
 
@@ -101,13 +100,10 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    config = Config.from_env()
-    try:
-        # The clock signs nothing itself, but it is part of a deployment that must not run on the
-        # development key: refuse like the web and the worker do.
-        check_secret_key(config.as_mapping())
-    except InsecureSecretKey as e:
-        logger.error("%s", e)
+    # The clock signs nothing itself, but it is part of a deployment that must not run on the
+    # development key: refuse like the web and the worker do.
+    config = secure_config()
+    if config is None:
         return 1
     url = config.REDIS_URL
     conn = wait_for_redis(url, stop=stop, socket_timeout=SOCKET_TIMEOUT)

@@ -25,6 +25,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from app import create_app
+from app.config import Config, InsecureSecretKey, check_secret_key
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -137,6 +138,18 @@ class Backoff:
 
 #: Seconds to open a TCP connection to Redis: a blackholed host must not hang the worker or clock.
 REDIS_CONNECT_TIMEOUT = 5.0
+
+
+def secure_config() -> Config | None:
+    """The process's settings, or None after logging why it must not start (the development or a
+    short SECRET_KEY outside debug/testing: the worker and the clock refuse like the web does)."""
+    config = Config.from_env()
+    try:
+        check_secret_key(config.as_mapping())
+    except InsecureSecretKey as e:
+        logger.error("%s", e)
+        return None
+    return config
 
 
 def redis_connection(url: str, socket_timeout: float | None = None) -> Redis:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.live import demo_app, serve
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -59,45 +59,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_app() -> Iterator[Any]:
-    from tests.conftest import make_test_app, reset_database
-
-    with tempfile.TemporaryDirectory(prefix="crm-browser-") as tmp:
-        application = make_test_app(f"sqlite:///{Path(tmp) / 'browser.sqlite'}", WTF_CSRF_ENABLED=True)
-        reset_database(application)
-        from app.demo import load_demo
-        from app.extensions import db
-
-        with application.app_context():
-            assert load_demo(), "demo data was not loaded (the fresh database already had users)"
-            db.session.commit()
-            db.session.remove()
+    with demo_app("crm-browser-") as application:
         yield application
-        with application.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def live_server(live_app: Any) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    port = _free_port()
-    server = make_server("127.0.0.1", port, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="crm-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve(live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
-import tempfile
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.live import demo_app, serve
 
 pytestmark = pytest.mark.schemathesis
 
@@ -35,42 +34,16 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 RUN_TIMEOUT_S = 300
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_api() -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    from app.demo import load_demo
-    from app.extensions import db
-    from tests.conftest import make_test_app, reset_database
-
     werkzeug_log = logging.getLogger("werkzeug")
     level = werkzeug_log.level
     werkzeug_log.setLevel(logging.WARNING)  # one INFO line per request: thousands
-    with tempfile.TemporaryDirectory(prefix="crm-contract-") as tmp:
-        app = make_test_app(f"sqlite:///{Path(tmp) / 'contract.sqlite'}", WTF_CSRF_ENABLED=True)
-        reset_database(app)
-        with app.app_context():
-            assert load_demo(), "demo data was not loaded (the fresh database already had users)"
-            db.session.commit()
-            db.session.remove()
-        server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="crm-contract-server", daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
-            with app.app_context():
-                db.engine.dispose()
-            werkzeug_log.setLevel(level)
+    try:
+        with demo_app("crm-contract-") as app, serve(app, "crm-contract-server") as url:
+            yield url
+    finally:
+        werkzeug_log.setLevel(level)
 
 
 # Who runs which phases. The coverage phase (every boundary and invalid value of every field, ~3,000
