@@ -165,6 +165,8 @@ def _register_record_kinds(app: Flask) -> None:
         if kind.extend_blueprint:
             kind.extend_blueprint(pages)
         api = make_api_blueprint(kind)
+        if kind.extend_api_blueprint:
+            kind.extend_api_blueprint(api)
         app.register_blueprint(pages)
         app.register_blueprint(api)
         # Session-authenticated API writes are checked for CSRF by the API's own before_request.

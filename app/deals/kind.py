@@ -43,6 +43,7 @@ DEAL = RecordKind(
     export_columns=export_columns("number", "name", "status", "responsible", "client", "amount", "users_count",
                                   "request_category", "request_source", "created"),
     main_widgets=("deals/_lead_link.html",),
+    tabs=(("orders", _l("Orders"), ("deals/_orders.html",)), ("payments", _l("Payments"), ("deals/_payments.html",))),
     moved_message=lambda n: ngettext("%(num)s deal moved.", "%(num)s deals moved.", n),
     extra_json=lambda deal: {"lead_id": deal.lead_id},
 )

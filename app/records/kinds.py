@@ -86,6 +86,10 @@ class RecordKind:
     prepare_new: Callable[[Any, Any], None] | None = None
     # Adds the kind's own verbs to its page blueprint (e.g. "Create Counterparty" from a lead).
     extend_blueprint: Callable[[Any], None] | None = None
+    # Adds the kind's own routes to its API blueprint ("<plural>_api" under /api/v1/<plural>).
+    extend_api_blueprint: Callable[[Any], None] | None = None
+    # Card tabs besides "main" (the usual card): ((tab id, lazy title, (template, ...)), ...).
+    tabs: tuple[tuple[str, Any, tuple[str, ...]], ...] = ()
     # Templates shown in the Properties widget, under the card form (e.g. "Create Counterparty").
     properties_widgets: tuple[str, ...] = ()
     # History fields whose values are directory codes: field -> directory.
