@@ -68,6 +68,10 @@ class Config:
     # werkzeug hash method; tests use a cheap one so hundreds of logins stay fast.
     CRM_PASSWORD_HASH_METHOD: str = "scrypt"
     CRM_LEAD_TAKE_SLA_HOURS: int = 4
+    # Deals: Completed from any status (not only Decision making); days without a status change before
+    # the responsible gets a "Stale deal" reminder. Both are read when a deal's process starts.
+    CRM_ALLOW_QUICK_CLOSING: bool = False
+    CRM_DEAL_STALE_DAYS: int = 14
     # INN auto-fill: a DaData-compatible provider when a token is set, else the local registry.
     CRM_DADATA_TOKEN: str = ""
     CRM_DADATA_URL: str = "https://suggestions.dadata.ru/suggestions/api/4_1/rs/findById/party"

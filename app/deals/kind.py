@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
@@ -17,7 +18,10 @@ CONFIRMATION, WIN, REJECTION = _l("60% Confirmation"), _l("100% Win"), _l("Rejec
 
 
 def _start_data(deal: Deal) -> dict[str, Any]:
-    return {"deal_id": deal.id}
+    # The process reads the settings once, when it starts (bpmn/deal_progression.bpmn's documentation).
+    cfg = current_app.config
+    return {"deal_id": deal.id, "allow_quick_closing": bool(cfg["CRM_ALLOW_QUICK_CLOSING"]),
+            "stale_after": f"P{int(cfg['CRM_DEAL_STALE_DAYS'])}D"}
 
 
 DEAL = RecordKind(

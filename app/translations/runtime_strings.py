@@ -80,6 +80,9 @@ RUNTIME_MSGIDS = (
     N_("Decision making"),
     N_("Rejected"),
     N_("Dropped out"),
+    # bpmn/deal_progression.bpmn: inbox tasks (also the titles of forms/deal_progression/*.schema.json).
+    N_("Stale deal"),
+    N_("Prepare the proposal"),
     # Form fields (forms/assignment/*.schema.json): titles, descriptions, enum values and enumNames.
     N_("Result"),
     N_("What was done."),
