@@ -1,1 +1,1 @@
-"""Record history: who changed which tracked field of a record, when, from what to what."""
+"""Record history (field changes) and comments: generic for every record type (record_type, record_id)."""

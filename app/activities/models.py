@@ -1,4 +1,4 @@
-"""The field-change history shared by every record type."""
+"""Record history (who changed which tracked field of a record, when, from what to what) and comments."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,3 +23,21 @@ class FieldChange(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     changed_by: Mapped[User | None] = relationship()
+
+
+COMMENT_MAX_LENGTH = 10_000
+
+
+class Comment(Base):
+    """A comment on a record of any kind (lead, deal, ...): who wrote what, when."""
+
+    __tablename__ = "comments"
+    __table_args__ = (sa.Index("ix_comments_record", "record_type", "record_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_type: Mapped[str] = mapped_column(sa.String(50))
+    record_id: Mapped[int] = mapped_column(sa.Integer)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask
 
+from app.activities.models import COMMENT_MAX_LENGTH
 from app.counterparties.models import FIELDS as COUNTERPARTY_FIELDS
 from app.counterparties.models import TYPES as COUNTERPARTY_TYPES
 from app.counterparties.services import SORTS as COUNTERPARTY_SORTS
@@ -177,6 +178,7 @@ TOKEN_PROPERTIES: dict[str, Schema] = {
 COMPONENTS: dict[str, Schema] = {
     "Token": obj(TOKEN_PROPERTIES),
     "Error": ERROR, "Task": obj(TASK_PROPERTIES),
+    "Comment": obj({"id": INTEGER, "text": STRING, "author": nullable(LOGIN), "created_at": DATE_TIME}),
     "TaskDetail": obj({**TASK_PROPERTIES, "version": nullable(INTEGER), "context": {
         "type": "array", "items": obj({"label": STRING, "value": STRING}),
         "description": "The record's key fields, as its record type summarises them."},
@@ -331,7 +333,8 @@ def core_operations() -> dict[str, Op]:
 # ------------------------------------------------------------------------------ record kinds
 
 RECORD_OPERATIONS = ("list", "create", "get", "update", "actions", "change_status", "assign_responsible",
-                     "set_observers", "list_contacts", "add_contact", "update_contact", "remove_contact")
+                     "set_observers", "list_contacts", "add_contact", "update_contact", "remove_contact",
+                     "list_comments", "add_comment")
 CONTACT_FORM = "crud/contact.schema.json"
 
 
@@ -415,8 +418,25 @@ def record_operations(kind: RecordKind) -> tuple[dict[str, Op], dict[str, Schema
                                  "type": "integer", "description": f"The {title}'s version (a contact is part "
                                                                    f"of its {title}; 409 when it changed)."}})),
         "remove_contact": Op(f"Remove a {title}'s contact", tag, None, status=204, errors=(403, 409)),
+        "list_comments": Op(f"The {title}'s comments, newest first", tag, page_of(ref("Comment"), paged=False)),
+        "add_comment": Op(f"Comment on a {title} (whoever may write it)", tag, ref("Comment"), status=201,
+                          errors=(403, 422), body=obj({"text": {"type": "string", "minLength": 1,
+                                                                "maxLength": COMMENT_MAX_LENGTH}})),
     }
     return {endpoints[name]: op for name, op in ops.items()}, _kind_schemas(kind)
+
+
+def deal_operations() -> dict[str, Op]:
+    """The deal's own API routes (app/deals: merge)."""
+    return {
+        "deals_api.merge_deal": Op(
+            "Merge a deal into a main deal", "Deals", obj({"main": ref("Deal"), "merged": ref("Deal")}),
+            errors=(403, 409, 422), body=obj({"main_deal_id": INTEGER}),
+            description="Both deals must be open and writable by you. Empty fields of the main deal are filled "
+                        "from the merged one, its contacts copied (without duplicates), its observers and "
+                        "responsible person added as observers and a summary comment left on the main deal; the "
+                        "merged deal is closed as merged (`merged_into_id`, read-only) and its process canceled."),
+    }
 
 
 # ------------------------------------------------------------------------------ the document
@@ -441,6 +461,8 @@ def all_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
         kind_ops, kind_schemas = record_operations(kind)
         ops.update(kind_ops)
         schemas.update(kind_schemas)
+    if "deals_api.list" in ops:
+        ops.update(deal_operations())
     return ops, schemas
 
 

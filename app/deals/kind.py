@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from app.deals.merge import is_merged
 from app.deals.models import Deal, DealContact
 from app.records.kinds import REQUEST_FILTERS, RecordKind, StatusSpec, export_columns
 
@@ -49,5 +50,24 @@ DEAL = RecordKind(
     main_widgets=("deals/_lead_link.html",),
     tabs=(("orders", _l("Orders"), ("deals/_orders.html",)), ("payments", _l("Payments"), ("deals/_payments.html",))),
     moved_message=lambda n: ngettext("%(num)s deal moved.", "%(num)s deals moved.", n),
-    extra_json=lambda deal: {"lead_id": deal.lead_id},
+    extra_json=lambda deal: {"lead_id": deal.lead_id, "merged_into_id": deal.merged_into_id},
+    closed_when=is_merged,
+    side_widgets=("deals/_merge.html",),
+    extend_blueprint=lambda bp: _extend_pages(bp),
+    extend_api_blueprint=lambda bp: _extend_api(bp),
 )
+
+
+def _extend_pages(bp: Any) -> None:
+    """The deal's own pages: each helper's registration function, one after another."""
+    # Local import: the deal's views import this declaration (views → kind, never the reverse).
+    from app.deals import merge_views
+
+    merge_views.add_merge_views(bp)
+
+
+def _extend_api(bp: Any) -> None:
+    """The deal's own API routes under /api/v1/deals."""
+    from app.deals import merge_views  # local: see _extend_pages
+
+    merge_views.add_merge_api(bp)

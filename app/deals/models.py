@@ -28,8 +28,11 @@ class Deal(RecordMixin, Base):
     request_source: Mapped[str | None] = mapped_column(sa.String(64))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id", use_alter=True), index=True)
+    # Set when this deal was merged into another ("the main deal"): it is kept, closed and read-only.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deals.id"), index=True)
 
     lead: Mapped["Lead | None"] = relationship("Lead", foreign_keys=[lead_id])
+    merged_into: Mapped["Deal | None"] = relationship("Deal", foreign_keys=[merged_into_id], remote_side="Deal.id")
     contacts: Mapped[list["DealContact"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True,
         order_by=lambda: (DealContact.is_main.desc(), DealContact.id))

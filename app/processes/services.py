@@ -486,3 +486,28 @@ def refresh_record_titles(record_type_name: str, record_id: int) -> None:
                                                   HumanTask.record_id == record_id,
                                                   HumanTask.status == OPEN)
                        .values(record_number=info.number, record_title=info.title[:300]))
+
+
+def cancel_record_process(record_type_name: str, record_id: int, actor_id: int | None,
+                          at: datetime | None = None) -> bool:
+    """End a record's running process without finishing it (e.g. a deal merged into another).
+
+    The instance is marked `canceled` (no status move, message or timer reaches it again) and its
+    open human tasks are canceled in the task index. Returns False when no process was running.
+    """
+    instance = find_instance_for(record_type_name, record_id)
+    if instance is None or not instance.is_running:
+        return False
+    moment = at or now()
+    instance.status = "canceled"
+    instance.next_timer_at = None
+    instance.updated_at = moment
+    try:
+        db.session.flush()
+    except StaleDataError as e:
+        raise Conflict() from e
+    db.session.execute(sa.update(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == OPEN)
+                       .values(status=CANCELED, completed_at=moment)
+                       .execution_options(synchronize_session="fetch"))
+    logger.info("process %s of %s %s canceled by user %s", instance.id, record_type_name, record_id, actor_id)
+    return True

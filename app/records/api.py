@@ -1,4 +1,5 @@
-"""The JSON API of every record kind: `/api/v1/<plural>[/<id>[/actions|/status|/responsible|/observers|/contacts]]`.
+"""The JSON API of every record kind:
+`/api/v1/<plural>[/<id>[/actions|/status|/responsible|/observers|/contacts|/comments]]`.
 
 `make_api_blueprint(kind)` builds one blueprint per kind ("leads_api"); the same services as the pages.
 """
@@ -16,7 +17,7 @@ from app.api import authenticate_request, iso, json_body
 from app.errors import BadRequest
 from app.extensions import db
 from app.processes import services as processes
-from app.records import contacts, journal, services
+from app.records import comments, contacts, journal, services
 from app.records.kinds import RecordKind, get_kind, money
 
 
@@ -30,6 +31,11 @@ def _value(value: Any) -> Any:
 
 def contact_json(c: Any) -> dict[str, Any]:
     return {"id": c.id, **{f: getattr(c, f) for f in c.CONTACT_FIELDS}}
+
+
+def comment_json(c: Any) -> dict[str, Any]:
+    return {"id": c.id, "text": c.text, "author": c.author.login if c.author else None,
+            "created_at": iso(c.created_at)}
 
 
 def record_json(kind: RecordKind, record: Any) -> dict[str, Any]:
@@ -166,6 +172,18 @@ def make_api_blueprint(kind: RecordKind) -> Blueprint:
         contacts.remove_contact(kind, record_id, contact_id, current_user)
         db.session.commit()
         return "", 204
+
+    @bp.get("/<int:record_id>/comments")
+    def list_comments(record_id: int) -> Any:
+        items = comments.list_comments(kind, record_id, current_user)
+        return jsonify({"items": [comment_json(c) for c in items], "total": len(items)})
+
+    @bp.post("/<int:record_id>/comments")
+    def add_comment(record_id: int) -> Any:
+        comment = comments.add_comment(kind, record_id, json_body().get("text"), current_user)
+        payload = comment_json(comment)
+        db.session.commit()
+        return jsonify(payload), 201
 
     return bp
 

@@ -106,6 +106,8 @@ class RecordKind:
     messages: Mapping[str, Any] = field(default_factory=dict)
     # "N records moved." in the kind's words, with plural forms: (n) -> message.
     moved_message: Callable[[int], str] = lambda n: str(n)
+    # Closed (read-only) whatever its status, e.g. a deal merged into another: (record) -> bool.
+    closed_when: Callable[[Any], bool] | None = None
 
     @property
     def status_ids(self) -> tuple[str, ...]:
@@ -138,7 +140,7 @@ class RecordKind:
         return self.statuses[0].id
 
     def is_closed(self, record: Any) -> bool:
-        return record.status in self.terminal_statuses
+        return record.status in self.terminal_statuses or bool(self.closed_when and self.closed_when(record))
 
     def column(self, name: str) -> Any:
         return getattr(self.model, name)

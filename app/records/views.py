@@ -15,12 +15,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.access.services import eligible_responsibles, is_commercial_director
-from app.activities.services import list_changes
+from app.activities.services import list_changes, list_comments
 from app.auth.services import list_users
 from app.errors import BadRequest, CrmError, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.processes import services as processes
-from app.records import contacts, journal, services
+from app.records import comments, contacts, journal, services
 from app.records.kinds import RecordKind
 from app.tasks.services import record_tasks
 
@@ -149,6 +149,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
             stems={s: _stem(f) for s, f in actions.items()},
             my_tasks=[t for t in tasks if t.assignee_id == current_user.id and t.is_open], all_tasks=tasks,
             history=list_changes(kind.name, record.id), is_director=is_commercial_director(current_user),
+            comments=list_comments(kind.name, record.id),
             **_context(form_page=True)), status
 
     @bp.get(f"{base}/<int:record_id>")
@@ -263,5 +264,17 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
             raise BadRequest(_("Choose what to do with the contact."))
         db.session.commit()
         return redirect(_detail_url(record_id, "#contacts"))
+
+    @bp.post(f"{base}/<int:record_id>/comments")
+    @login_required
+    def add_comment(record_id: int) -> Any:
+        try:
+            comments.add_comment(kind, record_id, request.form.get("text", ""), current_user)
+        except InvalidInput as e:
+            db.session.rollback()
+            return _card(services.get_record(kind, record_id, current_user), status=422, form=request.form,
+                         errors={f"comment_{k}": v for k, v in e.fields.items()})
+        db.session.commit()
+        return redirect(_detail_url(record_id, "#comments"))
 
     return bp

@@ -123,6 +123,8 @@ def record_pages(plural: str) -> dict[str, dict[str, Row]]:
         f"{plural}.set_observers": {"POST": RECORD_WRITE},
         f"{plural}.add_contact": {"POST": RECORD_WRITE},
         f"{plural}.update_contact": {"POST": RECORD_WRITE},
+        # Comments: written by whoever may write the record (an observer reads them only).
+        f"{plural}.add_comment": {"POST": RECORD_WRITE},
     }
 
 
@@ -142,6 +144,8 @@ def record_api(plural: str) -> dict[str, dict[str, Row]]:
         f"{bp}.add_contact": {"POST": RECORD_WRITE},
         f"{bp}.update_contact": {"PATCH": RECORD_WRITE},
         f"{bp}.remove_contact": {"DELETE": RECORD_WRITE},
+        f"{bp}.list_comments": {"GET": RECORD_READ},
+        f"{bp}.add_comment": {"POST": RECORD_WRITE},
     }
 
 
@@ -233,4 +237,7 @@ MATRIX: dict[str, dict[str, Row]] = {
     "leads.link_counterparty": {"POST": RECORD_WRITE},
     **record_api("leads"),
     **record_api("deals"),
+    # Merge with Main Deal: both deals writable by the caller (the merged one is checked first).
+    "deals.merge_deal": {"POST": RECORD_WRITE},
+    "deals_api.merge_deal": {"POST": RECORD_WRITE},
 }
