@@ -12,6 +12,7 @@ from flask_babel import ngettext
 
 from app.deals.merge import is_merged
 from app.deals.models import Deal, DealContact
+from app.deals.stages import add_stages_views
 from app.records.kinds import REQUEST_FILTERS, RecordKind, StatusSpec, export_columns
 
 PROCESSING, QUALIFICATION, DEVELOPMENT = _l("0% Processing"), _l("20% Qualification"), _l("40% Development")
@@ -47,7 +48,7 @@ DEAL = RecordKind(
     filters=REQUEST_FILTERS,
     export_columns=export_columns("number", "name", "status", "responsible", "client", "amount", "users_count",
                                   "request_category", "request_source", "created"),
-    main_widgets=("deals/_lead_link.html",),
+    main_widgets=("deals/_stages.html", "deals/_lead_link.html"),
     tabs=(("orders", _l("Orders"), ("deals/_orders.html",)), ("payments", _l("Payments"), ("deals/_payments.html",))),
     moved_message=lambda n: ngettext("%(num)s deal moved.", "%(num)s deals moved.", n),
     extra_json=lambda deal: {"lead_id": deal.lead_id, "merged_into_id": deal.merged_into_id},
@@ -60,6 +61,7 @@ DEAL = RecordKind(
 
 def _extend_pages(bp: Any) -> None:
     """The deal's own pages: each helper's registration function, one after another."""
+    add_stages_views(bp)
     # Local import: the deal's views import this declaration (views → kind, never the reverse).
     from app.deals import merge_views
 
