@@ -238,13 +238,18 @@ def _register_blueprints(app: Flask) -> None:
     from app.directories.api import bp as directories_api_bp
     from app.directories.views import bp as directories_bp
 
+    # The products and services catalog: /catalog and /api/v1/products.
+    from app.catalog.api import bp as products_api_bp
+    from app.catalog.views import bp as catalog_bp
+
     for bp in (auth_bp, tasks_bp, assignments_bp, processes_bp, api_bp,
-               counterparties_bp, directories_bp, counterparties_api_bp, directories_api_bp):
+               counterparties_bp, directories_bp, counterparties_api_bp, directories_api_bp,
+               catalog_bp, products_api_bp):
         app.register_blueprint(bp)
     _register_record_kinds(app)
     # The API authenticates with bearer tokens; session-authenticated API writes are checked
     # for CSRF inside the API blueprint itself.
-    for bp in (api_bp, counterparties_api_bp, directories_api_bp):
+    for bp in (api_bp, counterparties_api_bp, directories_api_bp, products_api_bp):
         csrf.exempt(bp)
     # The API contract: /api/v1/openapi.json and the /api/docs page (both public, GET only).
     from app.api.docs import bp as api_docs_bp

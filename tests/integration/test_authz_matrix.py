@@ -111,6 +111,16 @@ def _issue_token(user: Any) -> tuple[int, str]:
     return int(_scalar(sa.select(sa.func.max(ApiToken.id)))), str(issued)
 
 
+def _add_lines(director: Any, targets: dict[str, Target]) -> None:
+    """A catalog product and a line of it on each manager's deal (the lines' and products' routes)."""
+    from app.catalog.services import create_product
+    from app.deals.lines import add_line
+
+    product = create_product({"name": "CRM license", "price": "1000.00"}, director)
+    for target in targets.values():
+        add_line(target.deal, {"product_id": product.id}, director)
+
+
 def _build_world(app: Flask) -> World:
     from app.counterparties.registry import import_inn_registry
     from app.counterparties.services import add_contact, create_counterparty
@@ -136,6 +146,7 @@ def _build_world(app: Flask) -> World:
         targets[key] = Target(lead=lead, lead_contact=lead_contact, deal=deal, deal_contact=deal_contact,
                               task=_open_task_of(assignment), assignment=assignment, user=cast[manager].id,
                               token=_issue_token(cast[manager])[0])
+    _add_lines(director, targets)
     client = create_counterparty({"full_name": "ПАО Сбербанк", "short_name": "Сбербанк", "inn": VALID_INN,
                                   "kpp": "773601001"}, director)
     client_contact = add_contact(client.id, {"full_name": "Ivan Petrov"}, director)
@@ -237,6 +248,9 @@ RECORD_BODIES: dict[str, Body] = {
     "create": lambda w, t: {"name": "Created by the matrix"},
     "new": lambda w, t: {"name": "Created by the matrix"},
     "quick_create": lambda w, t: {"name": "Created by the matrix"},
+    "add_line": lambda w, t: {"name": "Intruder", "price": "1"},
+    "update_line": lambda w, t: {"price": "1"},
+    "edit_line": lambda w, t: {"price": "1"},
 }
 
 
@@ -275,6 +289,12 @@ BODIES: dict[str, Body] = {
     "counterparties_api.autofill": lambda w, t: {"inn": REGISTRY_INN},
     "counterparties_api.add_contact": lambda w, t: {"full_name": "Intruder"},
     "counterparties_api.update_contact": lambda w, t: {"full_name": "Intruder"},
+    "catalog.new": lambda w, t: {"name": "Intruder", "type": "product", "unit": "pcs", "price": "1", "vat_rate": "20"},
+    "catalog.edit": lambda w, t: {"name": "Intruder", "type": "product", "unit": "pcs", "price": "1", "vat_rate": "20",
+                                  "version": "1"},
+    "catalog.set_active": lambda w, t: {"is_active": "false", "version": "1"},
+    "products_api.create_product": lambda w, t: {"name": "Intruder", "price": "1"},
+    "products_api.update_product": lambda w, t: {"price": "1", "version": 1},
 }
 
 
@@ -299,6 +319,11 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
         "counterparty_id": world.counterparty, "directory": world.directory, "entry_id": world.entry,
         "version_id": world.process_version, "status": "not_processed", "fmt": "csv", "filename": "crm.css",
     }
+    if "line_id" in arguments or "product_id" in arguments:  # a deal's line and its catalog product
+        from app.deals.models import DealLine
+
+        line = _scalar(sa.select(DealLine).where(DealLine.deal_id == target.deal).limit(1))
+        known.update(line_id=line.id, product_id=line.product_id)
     if owner in records:
         known["record_id"] = records[owner]
     if owner in contacts:
