@@ -165,6 +165,25 @@ DIRECTORY = obj({"id": STRING, "title": STRING})
 DIRECTORY_ENTRY = obj({"id": INTEGER, "directory": STRING, "code": STRING, "label": STRING, "label_en": STRING,
                        "label_ru": STRING, "sort_order": INTEGER, "is_active": BOOLEAN})
 
+# The catalog and a deal's lines (app/catalog/api.py, app/deals/lines_views.py); a decimal is a JSON number or
+# a decimal string; VAT rates and units are codes of the `vat_rate` and `unit` directories.
+DECIMAL_IN: Schema = {"type": ["string", "number"], "description": "A decimal number (or its string)."}
+PRODUCT_WRITE: dict[str, Schema] = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 255},
+    "type": {"type": "string", "enum": ["product", "service"]},
+    "unit": {"type": "string", "description": "A code of the `unit` directory (pcs, hour, month, ...)."},
+    "price": {**MONEY, "description": "Decimal string, 2 places (a number or string when sent)."},
+    "vat_rate": {"type": "string", "description": "A `vat_rate` code: 20, 10, 0 or without_vat (`none`)."},
+}
+LINE_AMOUNTS: dict[str, Schema] = {"amount": MONEY, "vat_amount": MONEY, "amount_with_vat": MONEY}
+DEAL_LINE = obj({"id": INTEGER, "deal_id": INTEGER, "product_id": nullable(INTEGER), **PRODUCT_WRITE,
+                 "quantity": STRING, "discount_percent": STRING, "position": INTEGER, **LINE_AMOUNTS})
+LINE_WRITE: dict[str, Schema] = {
+    "product_id": INTEGER, **PRODUCT_WRITE, "price": DECIMAL_IN, "quantity": DECIMAL_IN,
+    "discount_percent": DECIMAL_IN, "version": {"type": "integer", "description": "The deal's version (optional)."}}
+PRODUCT_TARGETS = ("products_api.get_product", "products_api.update_product")
+LINE_TARGETS = ("deals_api.update_line", "deals_api.remove_line")
+
 ME = obj({"id": INTEGER, "login": LOGIN, "full_name": STRING, "email": nullable(STRING),
           "groups": {"type": "array", "items": STRING}, "line_manager": nullable(LOGIN), "locale": STRING})
 
@@ -186,6 +205,11 @@ COMPONENTS: dict[str, Schema] = {
     "Assignment": ASSIGNMENT, "Contact": CONTACT, "CounterpartySummary": COUNTERPARTY_SUMMARY,
     "Counterparty": COUNTERPARTY, "Directory": DIRECTORY, "DirectoryEntry": DIRECTORY_ENTRY, "Me": ME,
     "ProcessVersion": PROCESS_VERSION,
+    "Product": obj({"id": INTEGER, **PRODUCT_WRITE, "is_active": BOOLEAN, "version": INTEGER,
+                    "created_at": DATE_TIME, "updated_at": DATE_TIME}),
+    "DealLine": DEAL_LINE,
+    "DealLines": obj({"items": {"type": "array", "items": ref("DealLine")}, "total": INTEGER,
+                      "totals": obj(LINE_AMOUNTS), "deal_amount": nullable(MONEY), "version": INTEGER}),
 }
 
 
@@ -327,6 +351,32 @@ def core_operations() -> dict[str, Op]:
         "directories_api.list_entries": Op(
             "Entries of a directory", "Directories", page_of(ref("DirectoryEntry"), paged=False),
             query=(Param("include_inactive", FLAG),)),
+        # ---- products and services catalog; a deal's lines
+        "products_api.list_products": Op(
+            "List the catalog (active first)", "Products", page_of(ref("Product")), query=(
+                Param("q", {"type": "string", "maxLength": 200}, "Search by name."),
+                Param("include_inactive", FLAG), PAGE, PER_PAGE),
+            links=links_to(*PRODUCT_TARGETS, product_id="$response.body#/items/0/id")),
+        "products_api.create_product": Op(
+            "Add a product or service to the catalog (CRM staff)", "Products", ref("Product"), status=201,
+            errors=(403, 422), body=obj(PRODUCT_WRITE, required=["name", "price"]),
+            links=links_to(*PRODUCT_TARGETS, product_id="$response.body#/id")),
+        "products_api.get_product": Op("Get a catalog entry", "Products", ref("Product")),
+        "products_api.update_product": Op(
+            "Change a catalog entry (CRM staff; deal lines keep their copies)", "Products", ref("Product"),
+            errors=(403, 409, 422), body=obj({**PRODUCT_WRITE, "is_active": BOOLEAN, "version": INTEGER},
+                                             required=["version"])),
+        "deals_api.list_lines": Op("A deal's products and services lines with totals", "Deals", ref("DealLines")),
+        "deals_api.add_line": Op(
+            "Add a line: from the catalog (`product_id`) or typed (`name`, `price`)", "Deals", ref("DealLine"),
+            status=201, errors=(403, 409, 422), body=obj(LINE_WRITE, required=[]),
+            description="The deal's amount becomes the lines' total with VAT. 409: the deal is closed, or "
+                        "`version` (optional) is stale.",
+            links=links_to(*LINE_TARGETS, record_id="$response.body#/deal_id", line_id="$response.body#/id")),
+        "deals_api.update_line": Op("Change a line for this deal", "Deals", ref("DealLine"), errors=(403, 409, 422),
+                                    body=obj({k: v for k, v in LINE_WRITE.items() if k != "product_id"},
+                                             required=[])),
+        "deals_api.remove_line": Op("Remove a line", "Deals", None, status=204, errors=(403, 409)),
     }
 
 

@@ -237,6 +237,22 @@ MATRIX: dict[str, dict[str, Row]] = {
     "leads.link_counterparty": {"POST": RECORD_WRITE},
     **record_api("leads"),
     **record_api("deals"),
+    # A deal's products and services lines: read with the deal, written by whoever writes it (issue 8 #3).
+    "deals.add_line": {"POST": RECORD_WRITE},
+    "deals.edit_line": {"GET": RECORD_WRITE, "POST": RECORD_WRITE},
+    "deals_api.list_lines": {"GET": RECORD_READ},
+    "deals_api.add_line": {"POST": RECORD_WRITE},
+    "deals_api.update_line": {"PATCH": RECORD_WRITE},
+    "deals_api.remove_line": {"DELETE": RECORD_WRITE},
+    # The products and services catalog: every user reads, CRM staff edit.
+    "catalog.index": {"GET": SIGNED_IN},
+    "catalog.new": {"GET": CRM, "POST": CRM_WRITE},
+    "catalog.edit": {"GET": CRM, "POST": CRM_WRITE},
+    "catalog.set_active": {"POST": CRM_WRITE},
+    "products_api.list_products": {"GET": SIGNED_IN},
+    "products_api.get_product": {"GET": SIGNED_IN},
+    "products_api.create_product": {"POST": CRM_WRITE},
+    "products_api.update_product": {"PATCH": CRM_WRITE},
     # Merge with Main Deal: both deals writable by the caller (the merged one is checked first).
     "deals.merge_deal": {"POST": RECORD_WRITE},
     "deals_api.merge_deal": {"POST": RECORD_WRITE},
