@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.assignments.services import AssignmentData, create_assignment
+from app.catalog.services import create_product
+from app.deals.lines import add_line
 from app.auth.models import User
 from app.auth.services import UserData, create_user, default_groups, ensure_groups
 from app.extensions import db
@@ -136,9 +138,30 @@ def _demo_deals(director: User, m1: User, m2: User) -> None:
          ["initial_contact", "paused"]),
         ("Tender: regional distributor", "Yug Trade", ("Pavel Orlov", "+7 861 200-00-00"), None, "1200000.00", []),
     ]
+    deals = []
     for name, company, contact, responsible, amount, path in specs:
         deal = create_record(kind, {"name": name, "company_name": company, "amount": amount,
                                     "responsible": responsible.login if responsible else None}, director,
                              [{"full_name": contact[0], "phone": contact[1]}])
         for step in path:
             change_record_status(kind, deal.id, step, {}, director)
+        deals.append(deal)
+    _demo_lines(director, deals[0].id, deals[1].id)
+
+
+def _demo_lines(director: User, erp_deal: int, support_deal: int) -> None:
+    """A small products and services catalog, and lines of it (with a discount and each VAT rate) on two deals."""
+    catalog = {name: create_product({"name": name, "type": type_, "unit": unit, "price": price, "vat_rate": vat},
+                                    director).id
+               for name, type_, unit, price, vat in (
+                   ("CRM license (1 user, 1 year)", "product", "license", "12000.00", "20"),
+                   ("Implementation", "service", "hour", "3500.00", "20"),
+                   ("Technical support", "service", "month", "25000.00", "20"),
+                   ("User training", "service", "service", "45000.00", "without_vat"),
+                   ("Barcode scanner", "product", "pcs", "8900.00", "20"))}
+    add_line(erp_deal, {"product_id": catalog["CRM license (1 user, 1 year)"], "quantity": 50,
+                        "discount_percent": 10}, director)
+    add_line(erp_deal, {"product_id": catalog["Implementation"], "quantity": 120}, director)
+    add_line(erp_deal, {"product_id": catalog["User training"]}, director)
+    add_line(support_deal, {"product_id": catalog["Technical support"], "quantity": 12, "discount_percent": 5},
+             director)
