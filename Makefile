@@ -75,12 +75,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 $(VENDOR)/.stamp: node_modules/.package-lock.json Makefile
 	rm -rf $(VENDOR)
-	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/sortablejs $(VENDOR)/bpmn-js
+	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/sortablejs $(VENDOR)/bpmn-js $(VENDOR)/chartjs
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
 	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
 	   $(VENDOR)/bootstrap/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/sortablejs/Sortable.min.js $(VENDOR)/sortablejs/
+	cp node_modules/chart.js/dist/chart.umd.js node_modules/chart.js/dist/chart.umd.js.map $(VENDOR)/chartjs/
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
 	   node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/bpmn-js/
 	cp -R node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/assets

@@ -229,6 +229,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.assignments.views import bp as assignments_bp
     from app.auth.views import bp as auth_bp
+    from app.dashboard.views import bp as dashboard_bp
     from app.processes.views import bp as processes_bp
     from app.tasks.views import bp as tasks_bp
 
@@ -242,7 +243,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.catalog.api import bp as products_api_bp
     from app.catalog.views import bp as catalog_bp
 
-    for bp in (auth_bp, tasks_bp, assignments_bp, processes_bp, api_bp,
+    for bp in (auth_bp, dashboard_bp, tasks_bp, assignments_bp, processes_bp, api_bp,
                counterparties_bp, directories_bp, counterparties_api_bp, directories_api_bp,
                catalog_bp, products_api_bp):
         app.register_blueprint(bp)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.access.decorators import admin_required as _admin_required
+from app.access.services import is_commercial_director
 from app.auth import services
 from app.errors import CrmError
 from app.extensions import db
@@ -19,16 +20,23 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 admin_required = _admin_required(_l("Only administrators can manage users."))
 
 
-def _safe_next(target: str | None) -> str:
+def _landing(user: Any) -> str:
+    """The first page after login: the sales dashboard for the Commercial Director and admins, else the inbox."""
+    if user.is_authenticated and is_commercial_director(user):
+        return url_for("dashboard.index")
+    return url_for("tasks.current")
+
+
+def _safe_next(target: str | None, user: Any) -> str:
     if target and not urlparse(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("tasks.current")
+    return _landing(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("tasks.current"))
+        return redirect(_landing(current_user))
     error = None
     if request.method == "POST":
         user = services.authenticate(request.form.get("login", ""), request.form.get("password", ""))
@@ -38,7 +46,7 @@ def login() -> Any:
             services.start_session(user)
             login_user(user, remember=bool(request.form.get("remember")))
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         error = _("Wrong login or password.")
     return render_template("auth/login.html", error=error, login=request.form.get("login", "")), (401 if error else 200)
 
@@ -126,7 +134,7 @@ def revoke_token(token_id: int) -> Any:
 
 @bp.get("/")
 def home() -> Any:
-    return redirect(url_for("tasks.current"))
+    return redirect(_landing(current_user))
 
 
 @bp.get("/admin/users")

@@ -177,6 +177,8 @@ MATRIX: dict[str, dict[str, Row]] = {
     "api_docs.index": {"GET": PUBLIC},
 
     # --- tasks, board, assignments ---------------------------------------------------------------
+    # The sales dashboard: everyone signed in; its figures follow record visibility (test_dashboard.py).
+    "dashboard.index": {"GET": SIGNED_IN},
     "tasks.current": {"GET": SIGNED_IN},
     "tasks.completed": {"GET": SIGNED_IN},
     "tasks.subordinates": {"GET": SIGNED_IN},
