@@ -160,6 +160,11 @@ def list_records(kind: RecordKind, user: User, flt: RecordFilter) -> Page[Any]:
     return Page(items, total, flt.page, flt.per_page)
 
 
+def _open_only(kind: RecordKind) -> list[Any]:
+    """The kanban shows records that can still move: none closed by the kind's own rule (e.g. merged)."""
+    return [kind.open_clause()] if kind.open_clause else []
+
+
 @dataclass
 class KanbanColumn:
     status: str
@@ -177,7 +182,7 @@ def kanban(kind: RecordKind, user: User, flt: RecordFilter) -> list[KanbanColumn
     statuses = flt.statuses or list(kind.status_ids)
     # `status IN (...)` even for every status: it leads SQLite (without ANALYZE) to the covering
     # index (status, responsible, created_by, amount) instead of a MULTI-INDEX OR plus row lookups.
-    base = replace(flt, statuses=statuses).conditions(user)
+    base = replace(flt, statuses=statuses).conditions(user) + _open_only(kind)
     model = kind.model
     total_column = kind.column(kind.sum_column)
     rows = db.session.execute(sa.select(model.status, sa.func.count(), sa.func.coalesce(sa.func.sum(total_column), 0))
@@ -196,7 +201,7 @@ def kanban_cards(kind: RecordKind, user: User, flt: RecordFilter, status: str, o
     if status not in kind.status_ids:
         raise InvalidInput(fields={"status": _("Unknown status %(status)s.", status=status)})
     model = kind.model
-    base = replace(flt, statuses=[status]).conditions(user)
+    base = replace(flt, statuses=[status]).conditions(user) + _open_only(kind)
     return list(db.session.scalars(sa.select(model).where(*base)
                                    .options(selectinload(model.responsible), selectinload(model.counterparty))
                                    .order_by(model.created_at.desc(), model.id.desc())

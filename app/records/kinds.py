@@ -108,6 +108,9 @@ class RecordKind:
     moved_message: Callable[[int], str] = lambda n: str(n)
     # Closed (read-only) whatever its status, e.g. a deal merged into another: (record) -> bool.
     closed_when: Callable[[Any], bool] | None = None
+    # The same as SQL, for lists: () -> a clause true for records that are NOT closed by `closed_when`
+    # (closed ones are never claimable and stay off the kanban).
+    open_clause: Callable[[], Any] | None = None
 
     @property
     def status_ids(self) -> tuple[str, ...]:

@@ -45,7 +45,10 @@ def visible_filter(kind: RecordKind, user: User) -> Any:
                                                              record_observers.c.user_id == user.id)
     rules = [model.created_by_id == user.id, model.responsible_id == user.id, model.id.in_(observed)]
     if is_crm_manager(user):  # unassigned open records: the CRM Managers may take them to work
-        rules.append(sa.and_(model.responsible_id.is_(None), model.status.notin_(kind.terminal_statuses)))
+        claimable = [model.responsible_id.is_(None), model.status.notin_(kind.terminal_statuses)]
+        if kind.open_clause:
+            claimable.append(kind.open_clause())
+        rules.append(sa.and_(*claimable))
     return sa.or_(*rules)
 
 

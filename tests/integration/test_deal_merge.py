@@ -162,3 +162,22 @@ def test_refusals_change_nothing(client, seeded, db_session):
     assert "cannot be merged into itself" in client.get(page.headers["Location"]).get_data(as_text=True)
     assert client.post(f"/deals/{other.id}/merge", data={"main_deal": mine.display_number}).status_code == 404
     assert _snapshot() == before
+
+
+def test_a_merged_deal_is_neither_claimable_nor_on_the_kanban(client, users, db_session):
+    """An unassigned merged deal is closed: other managers cannot claim or see it, the board leaves it out."""
+    from app.deals.merge import merge_deal
+    from app.records.kinds import get_kind
+    from app.records.services import create_record
+
+    kind = get_kind("deal")
+    stray = create_record(kind, {"name": "Дубль без ответственного"}, users["director"])
+    main = create_record(kind, {"name": "Основная сделка", "responsible": "manager1"}, users["director"])
+    db_session.commit()
+    merge_deal(stray.id, main.id, users["director"])
+    db_session.commit()
+    m2 = api_token(client, "manager2")
+    assert client.get(f"/api/v1/deals/{stray.id}", headers=m2).status_code == 404
+    login(client, "director")
+    board = client.get("/deals/kanban").get_data(as_text=True)
+    assert "Дубль без ответственного" not in board and "Основная сделка" in board
