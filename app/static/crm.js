@@ -37,4 +37,11 @@
     if (form.dataset.confirmed === '1') { delete form.dataset.confirmed; return; }
     if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); event.stopImmediatePropagation(); }
   }, true);
+
+  // A link to a card tab (/deals/7#tab-products, e.g. after saving a line) opens that tab.
+  document.addEventListener('DOMContentLoaded', function () {
+    if (!window.location.hash.startsWith('#tab-') || !window.bootstrap) { return; }
+    const button = document.querySelector('[data-bs-toggle="tab"][data-bs-target="' + window.location.hash + '"]');
+    if (button) { window.bootstrap.Tab.getOrCreateInstance(button).show(); }
+  });
 })();
