@@ -137,6 +137,11 @@ def _demo_deals(director: User, m1: User, m2: User) -> None:
         ("Licences for Baikal Logistic", "Baikal Logistic", ("Maria Belova", None), m2, "75000.00",
          ["initial_contact", "paused"]),
         ("Tender: regional distributor", "Yug Trade", ("Pavel Orlov", "+7 861 200-00-00"), None, "1200000.00", []),
+        ("CRM roll-out for Ural Systems", "Ural Systems", ("Dmitry Lebedev", "+7 343 300-40-50"), m1, "560000.00",
+         ["initial_contact", "needs_assessment", "presentation", "proposal_preparation", "decision_making",
+          "completed"]),
+        ("Chat bot for VTK", "VTK LLC", ("Sergey Kuznetsov", "+7 846 200-30-40"), m2, "90000.00",
+         ["initial_contact", "rejected"]),
     ]
     deals = []
     for name, company, contact, responsible, amount, path in specs:

@@ -28,14 +28,17 @@ def upgrade():
 
     with op.batch_alter_table('deals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_deals_merged_into_id'), ['merged_into_id'], unique=False)
+        batch_op.create_index('ix_deals_merged_totals',
+                              ['merged_into_id', 'status', 'responsible_id', 'created_by_id', 'amount'], unique=False)
+        batch_op.create_index('ix_deals_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_deals_merged_into_id_deals'), 'deals', ['merged_into_id'], ['id'])
 
 
 def downgrade():
     with op.batch_alter_table('deals', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_deals_merged_into_id_deals'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_deals_merged_into_id'))
+        batch_op.drop_index('ix_deals_status_created')
+        batch_op.drop_index('ix_deals_merged_totals')
         batch_op.drop_column('merged_into_id')
 
     with op.batch_alter_table('comments', schema=None) as batch_op:
