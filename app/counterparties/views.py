@@ -13,6 +13,7 @@ from app.counterparties.registry import AUTOFILL_FIELDS
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.processes.services import form_schema
+from app.records.journal import records_of_counterparty
 
 bp = Blueprint("counterparties", __name__, template_folder="templates")
 
@@ -98,7 +99,8 @@ def detail(record_id: int, contact_errors: dict[str, str] | None = None, status:
     counterparty = services.get_counterparty(record_id)
     return render_template("counterparties/detail.html", c=counterparty, sections=_sections(),
                            can_edit=services.can_edit(current_user), contact_errors=contact_errors or {},
-                           contact_form=request.form if contact_errors else {}), status
+                           contact_form=request.form if contact_errors else {},
+                           records=records_of_counterparty(current_user, counterparty.id)), status
 
 
 @bp.route("/counterparties/<int:record_id>/edit", methods=["GET", "POST"])

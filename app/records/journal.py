@@ -21,7 +21,7 @@ from app.auth.services import find_user_by_login
 from app.errors import InvalidInput
 from app.extensions import db
 from app.pagination import MAX_PER_PAGE, Page
-from app.records.kinds import RecordKind
+from app.records.kinds import RecordKind, registered_kinds
 from app.records.models import fold
 from app.records.services import visible_filter
 
@@ -206,6 +206,24 @@ def kanban_cards(kind: RecordKind, user: User, flt: RecordFilter, status: str, o
                                    .options(selectinload(model.responsible), selectinload(model.counterparty))
                                    .order_by(model.created_at.desc(), model.id.desc())
                                    .limit(KANBAN_PAGE).offset(min(max(0, offset), MAX_OFFSET))))
+
+
+CLIENT_CARD_LIMIT = 50
+
+
+def records_of_counterparty(user: User, counterparty_id: int) -> list[tuple[RecordKind, list[Any], int]]:
+    """Every kind's records of one client that `user` may see (newest first, at most CLIENT_CARD_LIMIT
+    each) with their total, for the client card."""
+    result: list[tuple[RecordKind, list[Any], int]] = []
+    for kind in registered_kinds():
+        model = kind.model
+        where = [visible_filter(kind, user), model.counterparty_id == counterparty_id]
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+        query = (sa.select(model).where(*where).options(selectinload(model.responsible))
+                 .order_by(model.created_at.desc(), model.id.desc()).limit(CLIENT_CARD_LIMIT))
+        items: list[Any] = list(db.session.scalars(query))
+        result.append((kind, items, total))
+    return result
 
 
 def export_headers(kind: RecordKind) -> list[str]:

@@ -329,3 +329,21 @@ def test_contacts_are_part_of_the_record_and_edits_name_its_version(client, seed
     foreign = client.get(f"/api/v1/{kind.plural}/{other.id}/contacts", headers=api_token(client, "director"))
     cid = foreign.get_json()["items"][0]["id"]
     assert client.delete(f"{api}/contacts/{cid}", headers=m1).status_code == 404  # another record's contact
+
+
+def test_the_client_card_lists_the_clients_records_each_user_may_see(client, seeded, db_session):
+    from app.counterparties.services import create_counterparty
+
+    cp = create_counterparty({"full_name": "ООО Клиентская карточка", "inn": "7707083893"}, seeded["director"])
+    db_session.commit()
+    for name in KINDS:
+        _make(_kind(name), seeded["director"], db_session, responsible="manager1", counterparty_id=cp.id,
+              name=f"Видно manager1 ({name})")
+        _make(_kind(name), seeded["director"], db_session, responsible="manager2", counterparty_id=cp.id,
+              name=f"Скрыто от manager1 ({name})")
+    login(client, "manager1")
+    card = client.get(f"/counterparties/{cp.id}").get_data(as_text=True)
+    for name in KINDS:
+        assert f"Видно manager1 ({name})" in card and f"Скрыто от manager1 ({name})" not in card
+    login(client, "director")
+    assert client.get(f"/counterparties/{cp.id}").get_data(as_text=True).count('data-testid="client-record"') == 4
