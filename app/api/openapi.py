@@ -433,11 +433,17 @@ def record_operations(kind: RecordKind) -> tuple[dict[str, Op], dict[str, Schema
     status = {"type": "string", "enum": list(kind.status_ids)}
     filters = tuple(Param(f.arg, STRING, f"A code of the `{f.directory}` directory." if f.directory else "")
                     for f in kind.filters)
+    stages = ", ".join(f"{i} = {label}" for i, (label, _ids) in enumerate(kind.stages, 1))
+    stage_param = (Param("stage", {"type": "integer", "minimum": 1, "maximum": len(kind.stages)},
+                         f"A sales stage by its position: {stages}."),) if kind.stages else ()
     ops = {
         "list": Op(f"List {kind.plural} (visible to you)", tag, page_of(record), errors=(422,), query=(
             Param("status", {"type": "array", "items": status}, "Any of these statuses."),
             Param("responsible", LOGIN, "A login, or `none` for unassigned."), *filters,
             Param("date_from", DATE, "Created on or after (your timezone)."), Param("date_to", DATE),
+            *stage_param,
+            Param("amount_min", {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$"}, "Amount at least."),
+            Param("amount_max", {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$"}, "Amount at most."),
             Param("q", {"type": "string", "maxLength": 200}, "Search by name, company or number."),
             Param("sort", {"type": "string", "enum": [*SORT_KEYS, *(f"-{k}" for k in SORT_KEYS)],
                            "default": "-created"}),

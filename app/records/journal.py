@@ -67,6 +67,20 @@ def _date_arg(args: Any, key: str, errors: dict[str, str]) -> date | None:
         return None
 
 
+def _amount_arg(args: Any, key: str, errors: dict[str, str]) -> Decimal | None:
+    raw = (args.get(key) or "").strip().replace(" ", "").replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except ArithmeticError:
+        value = Decimal("NaN")
+    if not value.is_finite() or value < 0 or value >= Decimal("1e13"):
+        errors[key] = _("Enter an amount like 1250.00.")
+        return None
+    return value
+
+
 @dataclass
 class RecordFilter:
     kind: RecordKind
@@ -75,6 +89,9 @@ class RecordFilter:
     values: dict[str, str] = field(default_factory=dict)  # the kind's own filters (arg → value)
     date_from: date | None = None
     date_to: date | None = None
+    stage: int | None = None  # 1-based position in kind.stages
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
     q: str | None = None
     sort: str = "-created"
     page: int = 1
@@ -89,12 +106,17 @@ class RecordFilter:
         result = cls(kind=kind, statuses=statuses, responsible=args.get("responsible") or None,
                      values={f.arg: args[f.arg] for f in kind.filters if args.get(f.arg)},
                      date_from=_date_arg(args, "date_from", errors), date_to=_date_arg(args, "date_to", errors),
+                     stage=_int_arg(args, "stage", 0, errors, 1000) or None,
+                     amount_min=_amount_arg(args, "amount_min", errors),
+                     amount_max=_amount_arg(args, "amount_max", errors),
                      q=(args.get("q") or "").strip()[:200] or None, sort=args.get("sort") or "-created",
                      page=max(1, _int_arg(args, "page", 1, errors, MAX_PAGE)),
                      per_page=max(1, _int_arg(args, "per_page", 20, errors, MAX_PER_PAGE)), tz_name=tz_name)
         for s in result.statuses:
             if s not in kind.status_ids:
                 errors["status"] = _("Unknown status %(status)s.", status=s)
+        if result.stage is not None and result.stage > len(kind.stages):
+            errors["stage"] = _("Unknown stage.")
         if result.sort.lstrip("-") not in SORT_KEYS:
             errors["sort"] = _("Unknown sort order.")
         if errors:
@@ -105,7 +127,8 @@ class RecordFilter:
         """The filter as request args (without paging and the names in `without`), for links that keep it."""
         out: dict[str, Any] = {**self.values}
         for key, value in (("status", self.statuses), ("responsible", self.responsible), ("q", self.q),
-                           ("date_from", self.date_from), ("date_to", self.date_to)):
+                           ("date_from", self.date_from), ("date_to", self.date_to), ("stage", self.stage),
+                           ("amount_min", self.amount_min), ("amount_max", self.amount_max)):
             if value:
                 out[key] = value
         return {k: v for k, v in out.items() if k not in without}
@@ -128,6 +151,12 @@ class RecordFilter:
             where.append(model.created_at >= datetime.combine(self.date_from, time(0), tzinfo=tz))
         if self.date_to:
             where.append(model.created_at < datetime.combine(self.date_to + timedelta(days=1), time(0), tzinfo=tz))
+        if self.stage:
+            where.append(model.status.in_(self.kind.stages[self.stage - 1][1]))
+        if self.amount_min is not None:
+            where.append(model.amount >= self.amount_min)
+        if self.amount_max is not None:
+            where.append(model.amount <= self.amount_max)
         if self.q:
             where.append(self._search())
         return where

@@ -117,6 +117,20 @@ class RecordKind:
         return tuple(s.id for s in self.statuses)
 
     @property
+    def stages(self) -> list[tuple[Any, tuple[str, ...]]]:
+        """The sales stages in order, each with its statuses (statuses without a stage are left out)."""
+        stages: list[tuple[Any, tuple[str, ...]]] = []
+        for spec in self.statuses:
+            if spec.stage is None:
+                continue
+            index = next((i for i, (label, _ids) in enumerate(stages) if str(label) == str(spec.stage)), None)
+            if index is None:
+                stages.append((spec.stage, (spec.id,)))
+            else:
+                stages[index] = (stages[index][0], stages[index][1] + (spec.id,))
+        return stages
+
+    @property
     def terminal_statuses(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.statuses if s.is_terminal)
 

@@ -347,3 +347,31 @@ def test_the_client_card_lists_the_clients_records_each_user_may_see(client, see
         assert f"Видно manager1 ({name})" in card and f"Скрыто от manager1 ({name})" not in card
     login(client, "director")
     assert client.get(f"/counterparties/{cp.id}").get_data(as_text=True).count('data-testid="client-record"') == 4
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_journal_filters_by_amount_range_and_stage(client, seeded, db_session, name):
+    kind = _kind(name)
+    first, _second = _two_moves(kind)
+    for title, amount in (("Малая", "100.00"), ("Средняя", "5000.00"), ("Крупная", "900000.00")):
+        _make(kind, seeded["director"], db_session, responsible="manager1", name=title, amount=amount)
+    moved = _make(kind, seeded["director"], db_session, responsible="manager1", name="Сдвинутая", amount="1.00")
+    login(client, "manager1")
+    client.post(f"/{kind.plural}/{moved.id}/status", data={"status": first})
+    m1 = api_token(client, "manager1")
+
+    def names(**params: Any) -> set[str]:
+        response = client.get(f"/api/v1/{kind.plural}", query_string=params, headers=m1)
+        assert response.status_code == 200, response.get_json()
+        return {i["name"] for i in response.get_json()["items"]}
+
+    assert names(amount_min="1000", amount_max="1 000 000") == {"Средняя", "Крупная"}
+    assert names(amount_max="100") == {"Малая", "Сдвинутая"}
+    for bad in ({"amount_min": "lots"}, {"amount_max": "-1"}, {"stage": "99"}):
+        assert client.get(f"/api/v1/{kind.plural}", query_string=bad, headers=m1).status_code == 422, bad
+    if kind.stages:  # deals: 0% Processing holds the new ones, the moved one is further on
+        position = next(i for i, (_label, ids) in enumerate(kind.stages, 1) if first in ids)
+        assert names(stage=str(position)) == {"Сдвинутая"}
+        assert "Сдвинутая" not in names(stage="1")
+        page = client.get(f"/{kind.plural}?stage={position}").get_data(as_text=True)
+        assert "Сдвинутая" in page and "Крупная" not in page
