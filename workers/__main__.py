@@ -71,6 +71,7 @@ def serve(url: str, conn: Redis, queues: list[str], burst: bool, stop: threading
     restarts = Backoff(initial=1.0, cap=30.0)
     while not stop.is_set():  # a SIGTERM may have come while the app was being built
         worker = CrmWorker(queues, connection=conn)
+        worker.external_stop = stop
         started = time.monotonic()
         try:
             worker.work(burst=burst, with_scheduler=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from typing import Any
 
@@ -117,9 +118,19 @@ class CrmWorker(QuietWorker, Worker):  # type: ignore[misc]
     #: worker raises StopRequested instead), so this is how a caller tells a stop from a failure.
     stop_requested = False
 
+    #: The entry point's stop event: a SIGTERM that came before rq installed its own handlers (while
+    #: the worker registered and started its scheduler) set only this, and rq would never see it.
+    external_stop: threading.Event | None = None
+
     def request_stop(self, signum: int, frame: Any) -> None:
         self.stop_requested = True
         super().request_stop(signum, frame)
+
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()
+        if self.external_stop is not None and self.external_stop.is_set():
+            # rq's work loop checks this flag first thing and stops (no job is running yet).
+            self.stop_requested = self._stop_requested = True
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         if pipeline is not None:  # only queues commands: nothing reaches Redis here

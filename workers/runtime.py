@@ -138,6 +138,8 @@ class Backoff:
 
 #: Seconds to open a TCP connection to Redis: a blackholed host must not hang the worker or clock.
 REDIS_CONNECT_TIMEOUT = 5.0
+#: Seconds to wait for the reply to a PING while waiting for Redis.
+PROBE_TIMEOUT = 2.0
 
 
 def secure_config() -> Config | None:
@@ -170,7 +172,10 @@ def wait_for_redis(url: str, timeout: float | None = None, stop: threading.Event
     unless `timeout` (seconds) is given, then raises `RedisError`. Returns None as soon as `stop`
     is set (a SIGTERM while waiting). `socket_timeout`: see `redis_connection`.
     """
-    conn = redis_connection(url, socket_timeout)
+    # The PINGs use a connection with a short reply timeout of their own: a server that accepts the
+    # connection but does not answer yet (still starting, stalled) must not block the wait, which a
+    # SIGTERM could then not end (a blocking recv is resumed after the signal handler).
+    conn = redis_connection(url, socket_timeout or PROBE_TIMEOUT)
     backoff = backoff or Backoff()
     deadline = None if timeout is None else time.monotonic() + timeout
     waiting_since: float | None = None
@@ -193,6 +198,9 @@ def wait_for_redis(url: str, timeout: float | None = None, stop: threading.Event
             continue
         if waiting_since is not None:
             logger.info("Redis at %s answers (after %.1f s)", url, time.monotonic() - waiting_since)
+        if socket_timeout is None:  # the caller wants blocking commands: not the probe's reply timeout
+            conn.close()
+            conn = redis_connection(url, None)
         return conn
 
 
