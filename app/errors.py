@@ -33,6 +33,14 @@ class CrmError(Exception):
     def message(self) -> str:
         return str(self._message)
 
+    @property
+    def summary(self) -> str:
+        """One line for a flash or a report: the message, or the field errors when the message is only
+        the generic one ("Please correct the highlighted fields.")."""
+        if self.fields and self._message is self.default_message:
+            return "; ".join(self.fields.values())
+        return self.message
+
     def __str__(self) -> str:
         return self.message
 

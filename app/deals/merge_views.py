@@ -34,7 +34,7 @@ def add_merge_views(bp: Blueprint) -> None:
         except CrmError as e:
             db.session.rollback()
             records.get_record(get_kind("deal"), record_id, current_user)  # an invisible deal stays a 404
-            flash(e.message if not e.fields else "; ".join(e.fields.values()), "error")
+            flash(e.summary, "error")
             return redirect(url_for("deals.detail", record_id=record_id, _anchor="merge"))
         db.session.commit()
         flash(_("%(merged)s was merged into %(main)s.", merged=result.merged.display_number,

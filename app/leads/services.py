@@ -79,7 +79,7 @@ def counterparty_prefill(lead: Lead) -> dict[str, Any]:
 def editable_lead(lead_id: int, actor: User) -> Lead:
     """A lead the actor may change (visible, open, theirs to edit). Raises NotFound, PermissionDenied, Conflict."""
     lead: Lead = records.get_record(_kind(), lead_id, actor)
-    records._require_edit(_kind(), lead, actor)
+    records.require_edit(_kind(), lead, actor)
     return lead
 
 

@@ -12,13 +12,13 @@ from app.activities import services as activities
 from app.activities.models import Comment
 from app.auth.models import User
 from app.records.kinds import RecordKind
-from app.records.services import _require_edit, get_record
+from app.records.services import require_edit, get_record
 
 
 def add_comment(kind: RecordKind, record_id: int, text: Any, actor: User) -> Comment:
     """Comment on a record the actor may write. Raises NotFound, PermissionDenied, InvalidInput (`text`)."""
     record = get_record(kind, record_id, actor)
-    _require_edit(kind, record, actor, open_only=False)
+    require_edit(kind, record, actor, open_only=False)
     return activities.add_comment(kind.name, record.id, text, actor.id)
 
 

@@ -4,7 +4,7 @@ Writes flush only. Raises NotFound, PermissionDenied, InvalidInput, Conflict.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -13,56 +13,14 @@ from app.auth.models import User
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.processes import services as processes
-from app.records.forms import NOT_EDITABLE, validate
+from app.records.forms import clean_contact
 from app.records.kinds import RecordKind
-from app.records.services import _require_edit, check_version, get_record
-
-CONTACT_FORM = "crud/contact.schema.json"
-
-
-def contact_schema() -> dict[str, Any]:
-    return processes.form_schema(CONTACT_FORM)
-
-
-def clean_contact(data: Mapping[str, Any], errors: dict[str, str], partial: bool = False) -> dict[str, Any]:
-    """Validated contact fields (strings stripped, empty → None); errors keyed by field."""
-    schema = contact_schema()
-    props = schema["properties"]
-    for name in data:
-        if name not in props:
-            errors[str(name)] = _(NOT_EDITABLE)
-    values: dict[str, Any] = {}
-    for name, value in data.items():
-        if name in props:
-            value = value.strip() if isinstance(value, str) else value
-            values[name] = None if value == "" and name != "full_name" else value
-    errors.update({k: v for k, v in validate(schema, values, partial).items() if k not in errors})
-    if not partial:
-        values.setdefault("is_main", False)
-    return values
-
-
-def clean_contacts(contacts: Sequence[Mapping[str, Any]], errors: dict[str, str]) -> list[dict[str, Any]]:
-    """A new record's contacts, with exactly one main contact (the first, unless one is marked)."""
-    cleaned = []
-    for i, contact in enumerate(contacts):
-        contact_errors: dict[str, str] = {}
-        if not isinstance(contact, Mapping):
-            errors[f"contacts.{i}"] = _("Enter a valid value.")
-            continue
-        cleaned.append(clean_contact(contact, contact_errors))
-        errors.update({f"contacts.{i}.{k}": v for k, v in contact_errors.items()})
-    if cleaned and not any(c.get("is_main") for c in cleaned):
-        cleaned[0]["is_main"] = True
-    seen_main = False
-    for c in cleaned:
-        c["is_main"], seen_main = bool(c.get("is_main")) and not seen_main, seen_main or bool(c.get("is_main"))
-    return cleaned
+from app.records.services import check_version, get_record, require_edit
 
 
 def add_contact(kind: RecordKind, record_id: int, data: Mapping[str, Any], actor: User) -> Any:
     record = get_record(kind, record_id, actor)
-    _require_edit(kind, record, actor)
+    require_edit(kind, record, actor)
     errors: dict[str, str] = {}
     values = clean_contact(data, errors)
     if errors:
@@ -101,7 +59,7 @@ def update_contact(kind: RecordKind, record_id: int, contact_id: int, data: Mapp
     stale one is Conflict), and every contact change bumps it.
     """
     record = get_record(kind, record_id, actor)
-    _require_edit(kind, record, actor)
+    require_edit(kind, record, actor)
     contact = _contact_of(record, contact_id)
     errors: dict[str, str] = {}
     values = clean_contact(data, errors, partial=True)
@@ -121,7 +79,7 @@ def update_contact(kind: RecordKind, record_id: int, contact_id: int, data: Mapp
 
 def remove_contact(kind: RecordKind, record_id: int, contact_id: int, actor: User) -> None:
     record = get_record(kind, record_id, actor)
-    _require_edit(kind, record, actor)
+    require_edit(kind, record, actor)
     contact = _contact_of(record, contact_id)
     record.contacts.remove(contact)
     if contact.is_main and record.contacts:

@@ -6,7 +6,7 @@ returns the values to set. `x-message` on a property replaces the generic error 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -121,3 +121,46 @@ def transition_preparer(data: Mapping[str, Any], from_form: bool,
         return typed
 
     return prepare
+
+
+CONTACT_FORM = "crud/contact.schema.json"
+
+
+def contact_schema() -> dict[str, Any]:
+    return processes.form_schema(CONTACT_FORM)
+
+
+def clean_contact(data: Mapping[str, Any], errors: dict[str, str], partial: bool = False) -> dict[str, Any]:
+    """Validated contact fields (strings stripped, empty → None); errors keyed by field."""
+    schema = contact_schema()
+    props = schema["properties"]
+    for name in data:
+        if name not in props:
+            errors[str(name)] = _(NOT_EDITABLE)
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in props:
+            value = value.strip() if isinstance(value, str) else value
+            values[name] = None if value == "" and name != "full_name" else value
+    errors.update({k: v for k, v in validate(schema, values, partial).items() if k not in errors})
+    if not partial:
+        values.setdefault("is_main", False)
+    return values
+
+
+def clean_contacts(contacts: Sequence[Mapping[str, Any]], errors: dict[str, str]) -> list[dict[str, Any]]:
+    """A new record's contacts, with exactly one main contact (the first, unless one is marked)."""
+    cleaned = []
+    for i, contact in enumerate(contacts):
+        contact_errors: dict[str, str] = {}
+        if not isinstance(contact, Mapping):
+            errors[f"contacts.{i}"] = _("Enter a valid value.")
+            continue
+        cleaned.append(clean_contact(contact, contact_errors))
+        errors.update({f"contacts.{i}.{k}": v for k, v in contact_errors.items()})
+    if cleaned and not any(c.get("is_main") for c in cleaned):
+        cleaned[0]["is_main"] = True
+    seen_main = False
+    for c in cleaned:
+        c["is_main"], seen_main = bool(c.get("is_main")) and not seen_main, seen_main or bool(c.get("is_main"))
+    return cleaned

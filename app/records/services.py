@@ -29,7 +29,7 @@ from app.errors import Conflict, CrmError, InvalidInput, NotFound, PermissionDen
 from app.extensions import db
 from app.processes import services as processes
 from app.processes.records import RecordInfo, RecordType
-from app.records.forms import card_schema, clean_card, coerce_form, transition_preparer
+from app.records.forms import card_schema, clean_card, clean_contacts, coerce_form, transition_preparer
 from app.records.kinds import RecordKind, get_kind
 from app.records.models import record_observers
 
@@ -68,7 +68,7 @@ def require_create(kind: RecordKind, user: User) -> None:
         raise PermissionDenied(_("Only CRM Managers, the Commercial Director and administrators create records."))
 
 
-def _require_edit(kind: RecordKind, record: Any, user: User, open_only: bool = True) -> None:
+def require_edit(kind: RecordKind, record: Any, user: User, open_only: bool = True) -> None:
     if not can_edit(kind, record, user):
         raise PermissionDenied(_("Only the responsible person, the Commercial Director or an administrator "
                                  "can change this record."))
@@ -116,8 +116,6 @@ def create_record(kind: RecordKind, data: Mapping[str, Any], actor: User | None,
     Raises PermissionDenied (the actor may not create records), InvalidInput with field errors
     (contact errors keyed `contacts.N.field`).
     """
-    from app.records.contacts import clean_contacts  # contacts import this module: a cycle otherwise
-
     if actor is not None:
         require_create(kind, actor)
     errors: dict[str, str] = {}
@@ -163,7 +161,7 @@ def update_record(kind: RecordKind, record_id: int, data: Mapping[str, Any], act
     `expected_version` is required: a missing one is InvalidInput, a stale one Conflict (409).
     """
     record = get_record(kind, record_id, actor)
-    _require_edit(kind, record, actor)
+    require_edit(kind, record, actor)
     errors: dict[str, str] = {}
     values = clean_card(kind, {k: v for k, v in data.items() if k != "version"}, errors, partial=True)
     if errors:
@@ -268,7 +266,7 @@ def _set_responsible(kind: RecordKind, record: Any, user: User | None, actor: Us
 def set_observers(kind: RecordKind, record_id: int, logins: Sequence[str], actor: User) -> Any:
     """Replace the record's observers (read access). Raises PermissionDenied, InvalidInput."""
     record = get_record(kind, record_id, actor)
-    _require_edit(kind, record, actor, open_only=False)
+    require_edit(kind, record, actor, open_only=False)
     users: list[User] = []
     for login in logins:
         user = find_user_by_login(login) if isinstance(login, str) else None
@@ -337,7 +335,7 @@ def change_status_many(kind: RecordKind, record_ids: Sequence[int], next_status:
                 change_status(kind, record_id, next_status, {}, actor)
             results[record_id] = None
         except CrmError as e:  # this record stays as it was; the others still move
-            results[record_id] = e.message if not e.fields or e.code == "guard_failed" else "; ".join(e.fields.values())
+            results[record_id] = e.summary
     return results
 
 
@@ -403,7 +401,7 @@ def record_type_of(kind: RecordKind) -> RecordType:
 
 
 __all__ = ["can_create", "require_create", "visible_filter", "can_edit", "get_record", "find_record",
-           "create_record", "update_record", "check_version", "set_counterparty", "assign_responsible",
+           "require_edit", "create_record", "update_record", "check_version", "set_counterparty", "assign_responsible",
            "set_observers", "status_actions", "change_status", "change_status_many", "set_status",
            "set_responsible", "record_type_of",
            # re-exported for the views: the card form of a kind and the typing of an HTML card form

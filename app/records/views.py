@@ -29,6 +29,12 @@ def _stem(form_path: str | None) -> str:
     return PurePosixPath(form_path).name.split(".")[0] if form_path else ""
 
 
+def _form_version() -> Any:
+    """The `version` an edit form posted: an int, None when absent, or the raw text (a field error)."""
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else raw or None
+
+
 # The shared record templates (records/…); registered once, without routes.
 templates_bp = Blueprint("records", __name__, template_folder="templates")
 
@@ -161,11 +167,9 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
     @bp.post(f"{base}/<int:record_id>")
     @login_required
     def update(record_id: int) -> Any:
-        version = request.form.get("version", "")
         try:
             data = services.coerce_form(kind, request.form, current_user.timezone)
-            services.update_record(kind, record_id, data, current_user,
-                                   int(version) if version.isdigit() and len(version) < 10 else version or None)
+            services.update_record(kind, record_id, data, current_user, _form_version())
         except InvalidInput as e:
             db.session.rollback()
             return _card(services.get_record(kind, record_id, current_user), errors=e.fields or {"": e.message},
@@ -191,7 +195,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
             record = services.get_record(kind, record_id, current_user)
             if isinstance(e, InvalidInput) and e.fields and e.code != "guard_failed" and request.form.get("_form"):
                 return _card(record, errors=e.fields, status=422, status_form=next_status, form=request.form)
-            flash(e.message if not e.fields or e.code == "guard_failed" else "; ".join(e.fields.values()), "error")
+            flash(e.summary, "error")
             return redirect(_detail_url(record_id))
         db.session.commit()
         follow = kind.after_status_url(record) if kind.after_status_url else None
@@ -224,7 +228,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
             services.assign_responsible(kind, record_id, request.form.get("responsible") or None, current_user)
         except InvalidInput as e:
             db.session.rollback()
-            flash("; ".join(e.fields.values()) or e.message, "error")
+            flash(e.summary, "error")
             return redirect(_detail_url(record_id))
         db.session.commit()
         flash(_("Responsible person assigned."), "success")
@@ -257,9 +261,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
         if request.form.get("action") == "delete":
             contacts.remove_contact(kind, record_id, contact_id, current_user)
         elif request.form.get("is_main"):
-            version = request.form.get("version", "")
-            contacts.update_contact(kind, record_id, contact_id, {"is_main": True}, current_user,
-                                    int(version) if version.isdigit() and len(version) < 10 else None)
+            contacts.update_contact(kind, record_id, contact_id, {"is_main": True}, current_user, _form_version())
         else:
             raise BadRequest(_("Choose what to do with the contact."))
         db.session.commit()
