@@ -1,0 +1,19 @@
+"""orders, their lines, payments (placeholder: filled in by its work)
+
+Revision ID: 0011_orders_payments
+Revises: 0010_activities_assignments
+"""
+from alembic import op  # noqa: F401
+
+revision = '0011_orders_payments'
+down_revision = '0010_activities_assignments'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

@@ -1,0 +1,19 @@
+"""document library: folders, files, versions, links between records (placeholder: filled in by its work)
+
+Revision ID: 0013_document_library
+Revises: 0012_contracts_legal_entities
+"""
+from alembic import op  # noqa: F401
+
+revision = '0013_document_library'
+down_revision = '0012_contracts_legal_entities'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
