@@ -1,12 +1,12 @@
 """orders, their lines, payments (placeholder: filled in by its work)
 
-Revision ID: 0011_orders_payments
-Revises: 0010_activities_assignments
+Revision ID: 0012_orders_payments
+Revises: 0011_contracts_legal_entities
 """
 from alembic import op  # noqa: F401
 
-revision = '0011_orders_payments'
-down_revision = '0010_activities_assignments'
+revision = '0012_orders_payments'
+down_revision = '0011_contracts_legal_entities'
 branch_labels = None
 depends_on = None
 
