@@ -248,6 +248,10 @@ def _register_blueprints(app: Flask) -> None:
                catalog_bp, products_api_bp):
         app.register_blueprint(bp)
     _register_record_kinds(app)
+    # The Document Library (/documents) and the Document Links card widget.
+    from app.documents.views import bp as library_bp
+
+    app.register_blueprint(library_bp)
     # The API authenticates with bearer tokens; session-authenticated API writes are checked
     # for CSRF inside the API blueprint itself.
     for bp in (api_bp, counterparties_api_bp, directories_api_bp, products_api_bp):

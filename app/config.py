@@ -107,6 +107,9 @@ class Config:
     CRM_RATELIMIT_STORAGE_URL: str = ""
     # Lifetime of a new API token.
     CRM_TOKEN_TTL_DAYS: int = 30
+    # The Document Library's files (app.documents.storage): the directory and the largest upload.
+    CRM_DOCUMENTS_DIR: str = str(ROOT_DIR / "instance" / "documents")
+    CRM_UPLOAD_MAX_BYTES: int = 20 * 1024 * 1024
     TESTING: bool = False
 
     @classmethod
