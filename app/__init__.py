@@ -155,6 +155,7 @@ def _register_record_kinds(app: Flask) -> None:
     from app.leads.kind import LEAD
     from app.records.api import make_api_blueprint
     from app.records.kinds import register_kinds
+    from app.records.lines_views import add_line_api, add_line_views
     from app.records.views import make_blueprint, templates_bp
 
     kinds = (LEAD, DEAL)
@@ -167,6 +168,9 @@ def _register_record_kinds(app: Flask) -> None:
         api = make_api_blueprint(kind)
         if kind.extend_api_blueprint:
             kind.extend_api_blueprint(api)
+        if kind.line_model is not None:  # product and service lines (deals, orders)
+            add_line_views(kind, pages)
+            add_line_api(kind, api)
         app.register_blueprint(pages)
         app.register_blueprint(api)
         # Session-authenticated API writes are checked for CSRF by the API's own before_request.

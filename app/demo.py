@@ -10,7 +10,7 @@ from flask import current_app
 
 from app.assignments.services import AssignmentData, create_assignment
 from app.catalog.services import create_product
-from app.deals.lines import add_line
+from app.records.lines import add_line
 from app.auth.models import User
 from app.auth.services import UserData, create_user, default_groups, ensure_groups
 from app.extensions import db
@@ -164,9 +164,10 @@ def _demo_lines(director: User, erp_deal: int, support_deal: int) -> None:
                    ("Technical support", "service", "month", "25000.00", "20"),
                    ("User training", "service", "service", "45000.00", "without_vat"),
                    ("Barcode scanner", "product", "pcs", "8900.00", "20"))}
-    add_line(erp_deal, {"product_id": catalog["CRM license (1 user, 1 year)"], "quantity": 50,
-                        "discount_percent": 10}, director)
-    add_line(erp_deal, {"product_id": catalog["Implementation"], "quantity": 120}, director)
-    add_line(erp_deal, {"product_id": catalog["User training"]}, director)
-    add_line(support_deal, {"product_id": catalog["Technical support"], "quantity": 12, "discount_percent": 5},
-             director)
+    deal = get_kind("deal")
+    add_line(deal, erp_deal, {"product_id": catalog["CRM license (1 user, 1 year)"], "quantity": 50,
+                              "discount_percent": 10}, director)
+    add_line(deal, erp_deal, {"product_id": catalog["Implementation"], "quantity": 120}, director)
+    add_line(deal, erp_deal, {"product_id": catalog["User training"]}, director)
+    add_line(deal, support_deal, {"product_id": catalog["Technical support"], "quantity": 12,
+                                  "discount_percent": 5}, director)

@@ -165,7 +165,7 @@ DIRECTORY = obj({"id": STRING, "title": STRING})
 DIRECTORY_ENTRY = obj({"id": INTEGER, "directory": STRING, "code": STRING, "label": STRING, "label_en": STRING,
                        "label_ru": STRING, "sort_order": INTEGER, "is_active": BOOLEAN})
 
-# The catalog and a deal's lines (app/catalog/api.py, app/deals/lines_views.py); a decimal is a JSON number or
+# The catalog and a deal's lines (app/catalog/api.py, app/records/lines_views.py); a decimal is a JSON number or
 # a decimal string; VAT rates and units are codes of the `vat_rate` and `unit` directories.
 DECIMAL_IN: Schema = {"type": ["string", "number"], "description": "A decimal number (or its string)."}
 PRODUCT_WRITE: dict[str, Schema] = {

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.deals.merge import is_merged
-from app.deals.models import Deal, DealContact
+from app.deals.models import Deal, DealContact, DealLine
 from app.deals.stages import add_stages_views
 from app.records.kinds import REQUEST_FILTERS, RecordKind, StatusSpec, export_columns
 
@@ -49,7 +49,8 @@ DEAL = RecordKind(
     export_columns=export_columns("number", "name", "status", "responsible", "client", "amount", "users_count",
                                   "request_category", "request_source", "created"),
     main_widgets=("deals/_stages.html", "deals/_lead_link.html"),
-    tabs=(("products", _l("Products and Services"), ("deals/_products.html",)),
+    line_model=DealLine,
+    tabs=(("products", _l("Products and Services"), ("records/_lines.html",)),
           ("orders", _l("Orders"), ("deals/_orders.html",)), ("payments", _l("Payments"), ("deals/_payments.html",))),
     moved_message=lambda n: ngettext("%(num)s deal moved.", "%(num)s deals moved.", n),
     extra_json=lambda deal: {"lead_id": deal.lead_id, "merged_into_id": deal.merged_into_id},
@@ -67,9 +68,6 @@ def _extend_pages(bp: Any) -> None:
     from app.deals import merge_views
 
     merge_views.add_merge_views(bp)
-    from app.deals import lines_views  # local: see above
-
-    lines_views.add_line_views(bp)
 
 
 def _extend_api(bp: Any) -> None:
@@ -77,6 +75,3 @@ def _extend_api(bp: Any) -> None:
     from app.deals import merge_views  # local: see _extend_pages
 
     merge_views.add_merge_api(bp)
-    from app.deals import lines_views  # local: see _extend_pages
-
-    lines_views.add_line_api(bp)

@@ -1,15 +1,13 @@
 """Deal records and their contacts (the shared columns come from `app.records.models`)."""
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
-from app.records.models import ContactMixin, RecordMixin
+from app.db import Base
+from app.records.models import ContactMixin, LineMixin, RecordMixin
 
 if TYPE_CHECKING:
     from app.leads.models import Lead
@@ -49,19 +47,9 @@ class DealContact(ContactMixin, Base):
     deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="CASCADE"), index=True)
 
 
-class DealLine(Base):
-    """A product or service line of a deal: copied from the catalog (or typed), then changed for this deal."""
+class DealLine(LineMixin, Base):
+    """A product or service line of a deal (the columns and rules: `LineMixin`, `app.records.lines`)."""
 
     __tablename__ = "deal_lines"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_field = "deal_id"
     deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="CASCADE"), index=True)
-    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id", ondelete="SET NULL"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(255))
-    type: Mapped[str] = mapped_column(sa.String(16), default="product")
-    unit: Mapped[str] = mapped_column(sa.String(64), default="pcs")
-    price: Mapped[Decimal] = mapped_column(sa.Numeric(15, 2))
-    discount_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("0.00"))
-    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(15, 3))
-    vat_rate: Mapped[str] = mapped_column(sa.String(64))
-    position: Mapped[int] = mapped_column(sa.Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

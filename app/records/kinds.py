@@ -111,6 +111,9 @@ class RecordKind:
     # The same as SQL, for lists: () -> a clause true for records that are NOT closed by `closed_when`
     # (closed ones are never claimable and stay off the kanban).
     open_clause: Callable[[], Any] | None = None
+    # Product and service lines (a model on `LineMixin`): the card's lines tab, /<plural>/<id>/lines pages and
+    # API (app.records.lines_views); the record's amount follows the lines' total with VAT.
+    line_model: Any = None
 
     @property
     def status_ids(self) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
-"""The columns every record kind shares (`RecordMixin`), its contact persons (`ContactMixin`) and one
-observers table for all kinds.
+"""The columns every record kind shares (`RecordMixin`), its contact persons (`ContactMixin`), its product and
+service lines (`LineMixin`) and one observers table for all kinds.
 
 Imports only `app.db` and `app.auth.models`; record domains build their models on these mixins.
 """
@@ -136,6 +136,39 @@ class ContactMixin:
 
     def contact_values(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self.CONTACT_FIELDS}
+
+
+class LineMixin:
+    """A product or service line of a record (a deal's, an order's): copied from the catalog (or typed), then
+    changed for this record. The concrete model declares its owner's foreign key column and names it in
+    `owner_field` ("deal_id"); `app.records.lines` does the rest."""
+
+    LINE_FIELDS: ClassVar[tuple[str, ...]] = ("name", "type", "unit", "price", "vat_rate", "quantity",
+                                              "discount_percent")
+    owner_field: ClassVar[str]
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    type: Mapped[str] = mapped_column(sa.String(16), default="product")
+    unit: Mapped[str] = mapped_column(sa.String(64), default="pcs")
+    price: Mapped[Decimal] = mapped_column(sa.Numeric(15, 2))
+    discount_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("0.00"))
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(15, 3))
+    vat_rate: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr
+    def product_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("products.id", ondelete="SET NULL"), index=True)
+
+    @classmethod
+    def owner_column(cls) -> Any:
+        return getattr(cls, cls.owner_field)
+
+    @property
+    def owner_id(self) -> int:
+        return int(getattr(self, self.owner_field))
 
 
 def fold(text: str) -> str:

@@ -114,11 +114,12 @@ def _issue_token(user: Any) -> tuple[int, str]:
 def _add_lines(director: Any, targets: dict[str, Target]) -> None:
     """A catalog product and a line of it on each manager's deal (the lines' and products' routes)."""
     from app.catalog.services import create_product
-    from app.deals.lines import add_line
+    from app.records.kinds import get_kind
+    from app.records.lines import add_line
 
     product = create_product({"name": "CRM license", "price": "1000.00"}, director)
     for target in targets.values():
-        add_line(target.deal, {"product_id": product.id}, director)
+        add_line(get_kind("deal"), target.deal, {"product_id": product.id}, director)
 
 
 def _build_world(app: Flask) -> World:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from app.activities.services import list_changes
-from app.deals.lines import Amounts, line_amounts
+from app.records.lines import Amounts, line_amounts
 from app.deals.models import Deal
 from app.directories.services import ensure_seed
 from app.extensions import db
