@@ -18,7 +18,7 @@ VENDOR := app/static/vendor
 RUN_DIR := .run
 SERVICES_ENV := $(RUN_DIR)/test-services.env
 # System packages the tests talk to (none of them is started by apt; tests/services.py starts them).
-APT_PACKAGES := redis-server postgresql dovecot-imapd chromium
+APT_PACKAGES := redis-server postgresql dovecot-imapd chromium libreoffice-writer-nogui
 PYTEST_ARGS ?=
 
 # Local settings for `make run` (KEY=value lines), also read by honcho. Never committed.
@@ -116,6 +116,7 @@ system-packages:
 	  || missing="$$missing postgresql"; \
 	{ command -v dovecot >/dev/null && [ -x /usr/lib/dovecot/imap ]; } || missing="$$missing dovecot-imapd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing system packages (missing:$$missing)"; \
