@@ -27,13 +27,15 @@ logger = logging.getLogger(__name__)
 
 FIRE_TIMERS = "workers.jobs.fire_timers"
 ENQUEUE_DUE_TIMERS = "workers.jobs.enqueue_due_timers"
+#: Planned activities past their due time become "expired" (periodic, run by the clock).
+EXPIRE_ACTIVITIES = "workers.activities.expire_activities"
 
 QUEUE_MAIL = "mail"
 QUEUE_DOCUMENTS = "documents"
 QUEUE_DEFAULT = "default"
 QUEUES = (QUEUE_MAIL, QUEUE_DOCUMENTS, QUEUE_DEFAULT)
 
-ALL_JOBS = (FIRE_TIMERS, ENQUEUE_DUE_TIMERS)
+ALL_JOBS = (FIRE_TIMERS, ENQUEUE_DUE_TIMERS, EXPIRE_ACTIVITIES)
 #: Job -> the periodic job (run by the clock) that re-derives it from the database when it was lost.
 #: `fire_timers(id)` is due while the instance's `next_timer_at` has passed, which
 #: `enqueue_due_timers` scans for. Periodic jobs themselves are listed in `workers.clock`.

@@ -37,6 +37,17 @@ LABELS: dict[str, dict[str, Any]] = {
         "rework": _p("assignment status", "Rework"),
         "completed": _p("assignment status", "Completed"),
     },
+    "activity_kind": {
+        "call": _p("activity kind", "Call"),
+        "meeting": _p("activity kind", "Meeting"),
+        "email": _p("activity kind", "Email"),
+    },
+    "activity_status": {
+        "planned": _p("activity status", "Planned"),
+        "completed": _p("activity status", "Completed"),
+        "expired": _p("activity status", "Expired"),
+        "canceled": _p("activity status", "Canceled"),
+    },
     "task_status": {
         "open": _p("task status", "Open"),
         "completed": _p("task status", "Completed"),

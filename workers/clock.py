@@ -32,6 +32,7 @@ DEFAULT_INTERVAL = 5.0
 #: (job name, job id, queue) enqueued on every tick. Mailbox polls join here (each at its own delay).
 PERIODIC_JOBS: tuple[tuple[str, str, str], ...] = (
     (names.ENQUEUE_DUE_TIMERS, "enqueue-due-timers", names.QUEUE_DEFAULT),
+    (names.EXPIRE_ACTIVITIES, "expire-activities", names.QUEUE_DEFAULT),
 )
 
 

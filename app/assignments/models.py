@@ -14,6 +14,7 @@ STATUSES = ("in_progress", "in_review", "rework", "completed")
 
 class Assignment(Base):
     __tablename__ = "assignments"
+    __table_args__ = (sa.Index("ix_assignments_record", "record_type", "record_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(sa.Integer, unique=True)
     title: Mapped[str] = mapped_column(sa.String(300))
@@ -29,6 +30,9 @@ class Assignment(Base):
     completed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The record the assignment was created from (a deal, a lead, ...), if any: its All Tasks show it.
+    record_type: Mapped[str | None] = mapped_column(sa.String(50))
+    record_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     executor: Mapped[User | None] = relationship(foreign_keys=[executor_id])

@@ -34,6 +34,17 @@ class Deal(RecordMixin, Base):
     lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id", use_alter=True), index=True)
     # Set when this deal was merged into another ("the main deal"): it is kept, closed and read-only.
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deals.id"))
+    # Marketing: where the request came from (copied from the lead the deal was made of).
+    site_email: Mapped[str | None] = mapped_column(sa.String(254))
+    site_page: Mapped[str | None] = mapped_column(sa.String(1000))
+    utm_source: Mapped[str | None] = mapped_column(sa.String(200))
+    utm_medium: Mapped[str | None] = mapped_column(sa.String(200))
+    utm_campaign: Mapped[str | None] = mapped_column(sa.String(200))
+    utm_content: Mapped[str | None] = mapped_column(sa.String(200))
+    utm_term: Mapped[str | None] = mapped_column(sa.String(200))
+    ga_client_id: Mapped[str | None] = mapped_column(sa.String(100))
+    ym_client_id: Mapped[str | None] = mapped_column(sa.String(100))
+    received_at: Mapped[datetime | None] = mapped_column()
 
     lead: Mapped["Lead | None"] = relationship("Lead", foreign_keys=[lead_id])
     merged_into: Mapped["Deal | None"] = relationship("Deal", foreign_keys=[merged_into_id], remote_side="Deal.id")
