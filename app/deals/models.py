@@ -1,6 +1,7 @@
 """Deal records and their contacts (the shared columns come from `app.records.models`)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
