@@ -256,6 +256,17 @@ def _register_blueprints(app: Flask) -> None:
     from app.documents.views import bp as library_bp
 
     app.register_blueprint(library_bp)
+    # The Configuration journal (/admin/settings, /api/v1/settings) and mail intake (/mail/log,
+    # /api/v1/mail/log); the mail blueprint declares the mailbox settings when it is registered.
+    from app.mail.api import bp as mail_api_bp
+    from app.mail.views import bp as mail_bp
+    from app.settings.api import bp as settings_api_bp
+    from app.settings.views import bp as settings_bp
+
+    for bp in (settings_bp, settings_api_bp, mail_bp, mail_api_bp):
+        app.register_blueprint(bp)
+    csrf.exempt(settings_api_bp)
+    csrf.exempt(mail_api_bp)
     # The API authenticates with bearer tokens; session-authenticated API writes are checked
     # for CSRF inside the API blueprint itself.
     for bp in (api_bp, counterparties_api_bp, directories_api_bp, products_api_bp):

@@ -495,6 +495,102 @@ def deal_operations() -> dict[str, Op]:
     }
 
 
+def settings_mail_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
+    """The Configuration journal (app/settings/api.py) and the mail intake log (app/mail/api.py)."""
+    outcomes = ["created_deal", "activity", "duplicate", "ignored_automatic", "failed", "quarantined"]
+    schemas: dict[str, Schema] = {
+        "Setting": obj({"key": STRING, "value": {"type": "string", "description": "Secrets (passwords) masked."},
+                        "description": STRING, "is_secret": BOOLEAN, "updated_at": nullable(DATE_TIME),
+                        "updated_by": nullable(LOGIN)}),
+        "MailLogEntry": obj({
+            "id": INTEGER, "mailbox": STRING, "folder": nullable(STRING), "uid": nullable(INTEGER),
+            "uidvalidity": nullable(INTEGER), "message_id": nullable(STRING), "content_hash": STRING,
+            "sender": STRING, "subject": STRING, "received_at": nullable(DATE_TIME),
+            "outcome": {"type": "string", "enum": outcomes}, "reason": STRING, "record_type": nullable(STRING),
+            "record_id": nullable(INTEGER), "activity_id": nullable(INTEGER), "raw_size": INTEGER,
+            "attempts": INTEGER, "flagged_at": nullable(DATE_TIME), "created_at": DATE_TIME, "updated_at": DATE_TIME}),
+    }
+    key = "A setting's key: mail-inbox-crm, mail-inbox-activity, mail-max-attachment-bytes."
+    ops = {
+        "settings_api.list_settings": Op("The Configuration journal (administrators)", "Settings",
+                                         page_of(ref("Setting"), paged=False), errors=(403,)),
+        "settings_api.get_setting": Op("A setting (administrators; passwords masked)", "Settings", ref("Setting"),
+                                       errors=(403,), description=key),
+        "settings_api.update_setting": Op(
+            "Change a setting (administrators); applies at its next use, no restart", "Settings", ref("Setting"),
+            errors=(403, 422), body=obj({"value": {"type": "string", "maxLength": 4000},
+                                         "description": {"type": "string", "maxLength": 4000}}, required=["value"]),
+            description=key + " A mailbox is `disabled` or imaps://host[:port][/folder]?username=…&password=…"
+                              "&delete=false&unseen=false&delay=60000 (imap:// for plaintext). A value that still "
+                              "carries the masked password (********) keeps the stored one for the same account."),
+        "mail_api.list_log": Op(
+            "The mail intake log, newest first (administrators, the Commercial Director)", "Mail",
+            page_of(ref("MailLogEntry")), errors=(403, 422), query=(
+                Param("outcome", {"type": "string", "enum": outcomes}),
+                Param("mailbox", {"type": "string", "maxLength": 100}),
+                Param("q", {"type": "string", "maxLength": 200}, "Search in sender and subject."), PAGE, PER_PAGE),
+            links=links_to("mail_api.retry_entry", log_id="$response.body#/items/0/id")),
+        "mail_api.retry_entry": Op(
+            "Process a quarantined or failed message again from its kept raw bytes (administrators)", "Mail",
+            ref("MailLogEntry"), errors=(403, 409),
+            description="409 when the message is not quarantined or failed."),
+    }
+    return ops, schemas
+
+
+def generated_document_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
+    """Generated documents (app/documents/generation_views.py): proposal, invoice, act."""
+    document = obj({
+        "id": INTEGER, "kind": {"type": "string", "enum": ["proposal", "invoice", "act"]},
+        "record_type": {"type": "string", "enum": ["deal", "order"]}, "record_id": INTEGER,
+        "number": {"type": "string", "description": "Sequential per kind, our legal entity and year."},
+        "date": DATE, "legal_entity_id": nullable(INTEGER), "amount": MONEY,
+        "render_status": {"type": "string", "enum": ["pending", "ready", "failed"]},
+        "error": nullable({"type": "string", "description": "Why rendering failed (or why a ready one has no PDF)."}),
+        "status": {"type": "string", "enum": ["draft", "issued", "paid", "signed", "canceled"]},
+        "next_statuses": {"type": "array", "items": STRING}, "version": INTEGER, "created_by": nullable(LOGIN),
+        "created_at": DATE_TIME, "rendered_at": nullable(DATE_TIME),
+        "download_url": nullable({"type": "string", "description": "The .docx, once ready."}),
+        "pdf_url": nullable({"type": "string", "description": "The .pdf, when LibreOffice made one."})})
+    targets = links_to("generated_documents_api.get_document", "generated_documents_api.download",
+                       "generated_documents_api.retry_document", "generated_documents_api.change_document_status",
+                       document_id="$response.body#/id")
+    version = {"type": "integer", "description": "The document's version you read (409 when it changed)."}
+    rendering = ("Rendering runs in the background (`render_status` pending → ready or failed): poll "
+                 "GET /documents/{document_id}. The document keeps the data it was made from.")
+    ops = {
+        "generated_documents_api.create_proposal": Op(
+            "Generate a commercial proposal from a deal", "Documents", ref("GeneratedDocument"), status=201,
+            errors=(403, 422), links=targets,
+            description="Whoever may write the deal; the deal needs lines (422 `no_lines`). " + rendering),
+        "generated_documents_api.create_order_document": Op(
+            "Generate an invoice or an act from an order (`kind`: invoice, act)", "Documents",
+            ref("GeneratedDocument"), status=201, errors=(403, 422), links=targets,
+            description="Whoever may write the order, once it is approved (execution, completed); our legal "
+                        "entity's requisites come from the order's contract. 404 for another kind. " + rendering),
+        "generated_documents_api.list_deal_documents": Op("A deal's generated documents, newest first", "Documents",
+                                                          page_of(ref("GeneratedDocument"), paged=False)),
+        "generated_documents_api.list_order_documents": Op("An order's generated documents, newest first",
+                                                           "Documents", page_of(ref("GeneratedDocument"), paged=False)),
+        "generated_documents_api.get_document": Op("A generated document: status and download links", "Documents",
+                                                   ref("GeneratedDocument")),
+        "generated_documents_api.download": Op(
+            "Download a ready document (.docx, or .pdf with `format=pdf`)", "Documents", None,
+            query=(Param("format", {"type": "string", "enum": ["docx", "pdf"], "default": "docx"}),),
+            description="The file itself (not JSON). 404 while it is not ready, or without a PDF."),
+        "generated_documents_api.retry_document": Op(
+            "Render a failed document again", "Documents", ref("GeneratedDocument"), errors=(403, 409),
+            description="409 unless rendering failed."),
+        "generated_documents_api.change_document_status": Op(
+            "Change an invoice's or act's status", "Documents", ref("GeneratedDocument"), errors=(403, 409, 422),
+            body=obj({"status": {"type": "string", "enum": ["issued", "paid", "signed", "canceled"]},
+                      "version": version}, required=["status"]),
+            description="draft → issued → paid (invoice) / signed (act), or canceled from draft or issued; "
+                        "only a rendered document is issued. 409 for any other move."),
+    }
+    return ops, {"GeneratedDocument": document}
+
+
 # ------------------------------------------------------------------------------ the document
 
 _PATH_ARG = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -519,6 +615,9 @@ def all_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
         schemas.update(kind_schemas)
     if "deals_api.list" in ops:
         ops.update(deal_operations())
+    mail_ops, mail_schemas = settings_mail_operations()
+    ops.update(mail_ops)
+    schemas.update(mail_schemas)
     return ops, schemas
 
 

@@ -258,4 +258,18 @@ MATRIX: dict[str, dict[str, Row]] = {
     # Merge with Main Deal: both deals writable by the caller (the merged one is checked first).
     "deals.merge_deal": {"POST": RECORD_WRITE},
     "deals_api.merge_deal": {"POST": RECORD_WRITE},
+    # --- Configuration (settings) and mail intake (issue 10) ------------------------------------------
+    "settings.index": {"GET": ADMIN},
+    "settings.update": {"POST": ADMIN_WRITE},
+    "settings.check": {"POST": ADMIN_WRITE},
+    "settings_api.list_settings": {"GET": ADMIN},
+    "settings_api.get_setting": {"GET": ADMIN},
+    "settings_api.update_setting": {"PUT": ADMIN_WRITE},
+    # The intake log: administrators and the Commercial Director read it; administrators retry.
+    "mail.log": {"GET": R(AUTH, 403, 403, OK, OK, 403, 403, 403)},
+    "mail.entry": {"GET": R(AUTH, 403, 403, OK, OK, 403, 403, 403)},
+    "mail.raw": {"GET": R(AUTH, 403, 403, OK, OK, 403, 403, 403)},
+    "mail.retry": {"POST": ADMIN_WRITE},
+    "mail_api.list_log": {"GET": R(AUTH, 403, 403, OK, OK, 403, 403, 403)},
+    "mail_api.retry_entry": {"POST": ADMIN_WRITE},
 }

@@ -148,6 +148,9 @@ def _build_world(app: Flask) -> World:
                               task=_open_task_of(assignment), assignment=assignment, user=cast[manager].id,
                               token=_issue_token(cast[manager])[0])
     _add_lines(director, targets)
+    from app.mail.intake import ingest_message
+
+    ingest_message("mail-inbox-crm", b"not an email message", uid=1, uidvalidity=1, folder="INBOX")
     client = create_counterparty({"full_name": "ПАО Сбербанк", "short_name": "Сбербанк", "inn": VALID_INN,
                                   "kpp": "773601001"}, director)
     client_contact = add_contact(client.id, {"full_name": "Ivan Petrov"}, director)
@@ -325,6 +328,11 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
 
         line = _scalar(sa.select(DealLine).where(DealLine.deal_id == target.deal).limit(1))
         known.update(line_id=line.id, product_id=line.product_id)
+    if "log_id" in arguments:  # the mail intake log's entry (a quarantined message, retryable)
+        from app.mail.models import MailIntakeEntry
+
+        known["log_id"] = _scalar(sa.select(MailIntakeEntry.id).order_by(MailIntakeEntry.id).limit(1))
+    known["key"] = "mail-inbox-crm"  # a setting (Configuration)
     if owner in records:
         known["record_id"] = records[owner]
     if owner in contacts:
