@@ -194,10 +194,36 @@ TOKEN_PROPERTIES: dict[str, Schema] = {
     "id": INTEGER, "name": STRING, "user": LOGIN, "created_at": DATE_TIME, "expires_at": DATE_TIME,
     "last_used_at": nullable(DATE_TIME)}
 
+# Planned activities and assignments made from a record (app/activities/views.py, app/assignments/views.py).
+ACTIVITY_KIND = ["call", "meeting", "email"]
+ACTIVITY_WRITE: dict[str, Schema] = {
+    "kind": {"type": "string", "enum": ACTIVITY_KIND},
+    "subject": {"type": "string", "minLength": 1, "maxLength": 300, "description": "One line."},
+    "due_at": {**DATE_TIME, "description": "In the future, with its UTC offset."},
+    "responsible": {**LOGIN, "description": "An active CRM Manager or the Commercial Director (default: you)."},
+    "body": {"type": "string", "maxLength": 20000}}
+RECORD_ASSIGNMENT_WRITE: dict[str, Schema] = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 300}, "description": STRING,
+    "executor": {**LOGIN, "description": "The executor (or `executor_group`)."},
+    "executor_group": {"type": "string", "description": "A group whose members may claim it."},
+    "due_date": {**DATE, "description": "Today or later."}, "reviewer": {**LOGIN, "description": "Optional."}}
+
 COMPONENTS: dict[str, Schema] = {
     "Token": obj(TOKEN_PROPERTIES),
     "Error": ERROR, "Task": obj(TASK_PROPERTIES),
     "Comment": obj({"id": INTEGER, "text": STRING, "author": nullable(LOGIN), "created_at": DATE_TIME}),
+    "Activity": obj({
+        "id": INTEGER, "record_type": STRING, "record_id": INTEGER, "kind": {"type": "string", "enum": ACTIVITY_KIND},
+        "subject": STRING, "body": STRING, "due_at": nullable(DATE_TIME),
+        "status": {"type": "string", "enum": ["planned", "completed", "expired", "canceled"]},
+        "responsible": nullable(LOGIN), "result": nullable(STRING), "created_by": nullable(LOGIN),
+        "created_at": DATE_TIME, "updated_at": DATE_TIME, "completed_at": nullable(DATE_TIME),
+        "sender": nullable(STRING), "message_id": nullable(STRING), "received_at": nullable(DATE_TIME),
+        "version": INTEGER}),
+    "RecordAssignment": obj({
+        "id": INTEGER, "number": STRING, "title": STRING, "description": STRING, "author": LOGIN,
+        "executor": nullable(LOGIN), "executor_group": nullable(STRING), "reviewer": nullable(LOGIN),
+        "due_date": DATE, "status": STRING, "record_type": STRING, "record_id": INTEGER, "created_at": DATE_TIME}),
     "TaskDetail": obj({**TASK_PROPERTIES, "version": nullable(INTEGER), "context": {
         "type": "array", "items": obj({"label": STRING, "value": STRING}),
         "description": "The record's key fields, as its record type summarises them."},
@@ -384,7 +410,8 @@ def core_operations() -> dict[str, Op]:
 
 RECORD_OPERATIONS = ("list", "create", "get", "update", "actions", "change_status", "assign_responsible",
                      "set_observers", "list_contacts", "add_contact", "update_contact", "remove_contact",
-                     "list_comments", "add_comment")
+                     "list_comments", "add_comment", "list_activities", "add_activity", "update_activity",
+                     "complete_activity", "cancel_activity", "list_assignments", "add_assignment")
 CONTACT_FORM = "crud/contact.schema.json"
 
 
@@ -478,6 +505,31 @@ def record_operations(kind: RecordKind) -> tuple[dict[str, Op], dict[str, Schema
         "add_comment": Op(f"Comment on a {title} (whoever may write it)", tag, ref("Comment"), status=201,
                           errors=(403, 422), body=obj({"text": {"type": "string", "minLength": 1,
                                                                 "maxLength": COMMENT_MAX_LENGTH}})),
+        "list_activities": Op(f"The {title}'s activities (planned, done, canceled, received emails), newest first",
+                              tag, page_of(ref("Activity"), paged=False)),
+        "add_activity": Op(f"Plan a call, meeting or email on a {title} (whoever may write it)", tag, ref("Activity"),
+                           status=201, errors=(403, 422),
+                           body=obj(ACTIVITY_WRITE, required=["kind", "subject", "due_at"]),
+                           description="Fields other than these are refused (422)."),
+        "update_activity": Op("Change a planned (or expired) activity", tag, ref("Activity"), errors=(403, 409, 422),
+                              body=obj({**ACTIVITY_WRITE, "version": {"type": "integer", "description":
+                                                                      "The version you read (409 when it changed)."}},
+                                       required=["version"]),
+                              description="A new due time makes an expired activity planned again. 409: stale "
+                                          "`version`, or the activity is completed or canceled."),
+        "complete_activity": Op("Complete an activity with its result", tag, ref("Activity"),
+                                errors=(403, 409, 422),
+                                body=obj({"result": {"type": "string", "minLength": 1, "maxLength": 10000},
+                                          "version": INTEGER}, required=["result"])),
+        "cancel_activity": Op("Cancel an activity", tag, ref("Activity"), errors=(403, 409),
+                              body=obj({"version": INTEGER}, required=[])),
+        "list_assignments": Op(f"Assignments made from the {title}", tag,
+                               page_of(ref("RecordAssignment"), paged=False)),
+        "add_assignment": Op(f"Create an assignment linked to the {title} (whoever may write it)", tag,
+                             ref("RecordAssignment"), status=201, errors=(403, 422),
+                             body=obj(RECORD_ASSIGNMENT_WRITE, required=["title", "due_date"]),
+                             description="Starts the assignment process; its tasks show in the record's All Tasks "
+                                         "and in the executor's Current tasks."),
     }
     return {endpoints[name]: op for name, op in ops.items()}, _kind_schemas(kind)
 

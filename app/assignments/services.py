@@ -1,6 +1,9 @@
 """Creating assignments and the service tasks the `assignment` process calls.
 
-Side effects: flush only; the caller commits. Raises InvalidInput, NotFound.
+An assignment may be made from a record's card ("Create Assignment" on a deal, a lead, ...): it then
+names the record (`record_type`, `record_id`), only those who may write the record create one, its
+tasks show in the record's All Tasks, and whoever sees the record may open it.
+Side effects: flush only; the caller commits. Raises InvalidInput, NotFound, PermissionDenied.
 """
 from __future__ import annotations
 
@@ -25,6 +28,9 @@ from app.labels import label
 from app.pagination import Page, clamp
 from app.processes import services as processes
 from app.processes.records import RecordInfo, RecordType
+from app.records import services as records
+from app.records.kinds import RecordKind, registered_kinds
+from app.tasks.models import HumanTask
 
 PROCESS_ID = "assignment"
 RECORD_TYPE = "assignment"
@@ -72,8 +78,11 @@ def due_deadline(due: date, tz_name: str) -> datetime:
 
 
 def create_assignment(author: User, data: AssignmentData, today: date | None = None,
-                      at: datetime | None = None) -> Assignment:
-    """Create an assignment and start its process. Raises InvalidInput with field errors."""
+                      at: datetime | None = None, record: tuple[str, int] | None = None) -> Assignment:
+    """Create an assignment and start its process. Raises InvalidInput with field errors.
+
+    `record` (record_type, id) links it to the record it was made from; the caller checked access.
+    """
     tz = ZoneInfo(author.timezone or "Europe/Moscow")
     today = today or processes.now().astimezone(tz).date()
     errors: dict[str, str] = {}
@@ -105,7 +114,8 @@ def create_assignment(author: User, data: AssignmentData, today: date | None = N
                             description=data.description or "", author_id=author.id,
                             executor_id=executor.id if executor else None,
                             executor_group_id=group.id if group else None,
-                            reviewer_id=reviewer.id if reviewer else None, due_date=due, status="in_progress")
+                            reviewer_id=reviewer.id if reviewer else None, due_date=due, status="in_progress",
+                            record_type=record[0] if record else None, record_id=record[1] if record else None)
     db.session.add(assignment)
     db.session.flush()
     processes.start_process(PROCESS_ID, RECORD_TYPE, assignment.id, {
@@ -128,7 +138,54 @@ def can_view(assignment: Assignment, user: User) -> bool:
         return True
     if assignment.executor_id is not None and assignment.executor_id in subordinate_ids(user.id):
         return True
-    return assignment.executor_group_id is not None and assignment.executor_group_id in user.group_ids
+    if assignment.executor_group_id is not None and assignment.executor_group_id in user.group_ids:
+        return True
+    return _sees_linked_record(assignment, user)
+
+
+def _sees_linked_record(assignment: Assignment, user: User) -> bool:
+    """Whoever sees the record an assignment was made from sees the assignment (read only)."""
+    if assignment.record_type is None or assignment.record_id is None:
+        return False
+    kind = next((k for k in registered_kinds() if k.name == assignment.record_type), None)
+    if kind is None:
+        return False
+    try:
+        records.get_record(kind, assignment.record_id, user)
+    except NotFound:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- assignments made from a record card
+
+
+def create_record_assignment(kind: RecordKind, record_id: int, data: AssignmentData, actor: User) -> Assignment:
+    """"Create Assignment" from a record's card: the assignment process, linked to the record.
+
+    Only whoever may write the record creates one (also on a closed record, like a comment).
+    Raises NotFound (invisible record), PermissionDenied (an observer), InvalidInput (field errors).
+    """
+    record = records.get_record(kind, record_id, actor)
+    records.require_edit(kind, record, actor, open_only=False)
+    return create_assignment(actor, data, record=(kind.name, record.id))
+
+
+def list_record_assignments(record_type: str, record_id: int) -> list[Assignment]:
+    """The assignments made from a record, newest first (the caller checked the record's visibility)."""
+    return list(db.session.scalars(sa.select(Assignment).where(Assignment.record_type == record_type,
+                                                               Assignment.record_id == record_id)
+                                   .order_by(Assignment.id.desc())))
+
+
+def record_tasks_with_assignments(record_type: str, record_id: int) -> list[HumanTask]:
+    """A record's own tasks and the tasks of the assignments made from it, newest first (one query;
+    the caller checked the record's visibility)."""
+    linked = sa.select(Assignment.id).where(Assignment.record_type == record_type, Assignment.record_id == record_id)
+    own = sa.and_(HumanTask.record_type == record_type, HumanTask.record_id == record_id)
+    of_assignments = sa.and_(HumanTask.record_type == RECORD_TYPE, HumanTask.record_id.in_(linked))
+    return list(db.session.scalars(sa.select(HumanTask).where(sa.or_(own, of_assignments))
+                                   .order_by(HumanTask.created_at.desc(), HumanTask.id.desc())))
 
 
 def get_assignment(assignment_id: int, user: User) -> Assignment:

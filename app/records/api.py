@@ -13,7 +13,9 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.activities.views import add_activity_api
 from app.api import authenticate_request, iso, json_body
+from app.assignments.views import add_record_assignment_api
 from app.errors import BadRequest
 from app.extensions import db
 from app.processes import services as processes
@@ -185,6 +187,9 @@ def make_api_blueprint(kind: RecordKind) -> Blueprint:
         db.session.commit()
         return jsonify(payload), 201
 
+    # Planned activities and assignments made from the record (app/activities, app/assignments).
+    add_activity_api(kind, bp)
+    add_record_assignment_api(kind, bp)
     return bp
 
 

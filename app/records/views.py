@@ -15,14 +15,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.access.services import eligible_responsibles, is_commercial_director
-from app.activities.services import list_changes, list_comments
-from app.auth.services import list_users
+from app.activities.services import list_changes, list_comments, timeline
+from app.activities.views import add_activity_views
+from app.assignments.services import list_record_assignments, record_tasks_with_assignments
+from app.assignments.views import add_record_assignment_views
+from app.auth.services import list_groups, list_users
 from app.errors import BadRequest, CrmError, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.processes import services as processes
 from app.records import comments, contacts, journal, services
 from app.records.kinds import RecordKind
-from app.tasks.services import record_tasks
 
 
 def _stem(form_path: str | None) -> str:
@@ -143,7 +145,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
 
     def _card(record: Any, errors: dict[str, str] | None = None, status: int = 200, status_form: str | None = None,
               form: Any = None) -> Any:
-        tasks = record_tasks(kind.name, record.id)
+        tasks = record_tasks_with_assignments(kind.name, record.id)  # with those of assignments made from it
         actions = services.status_actions(kind, record, current_user)
         transition = None
         if status_form and status_form in actions and actions[status_form]:
@@ -156,6 +158,9 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
             my_tasks=[t for t in tasks if t.assignee_id == current_user.id and t.is_open], all_tasks=tasks,
             history=list_changes(kind.name, record.id), is_director=is_commercial_director(current_user),
             comments=list_comments(kind.name, record.id),
+            # The Activities widget (comments, activities, emails) and the Create Assignment widget.
+            timeline=timeline(kind.name, record.id), record_assignments=list_record_assignments(kind.name, record.id),
+            groups=list_groups(),
             **_context(form_page=True)), status
 
     @bp.get(f"{base}/<int:record_id>")
@@ -279,4 +284,7 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
         db.session.commit()
         return redirect(_detail_url(record_id, "#comments"))
 
+    # Planned activities and "Create Assignment" on every kind's card (app/activities, app/assignments).
+    add_activity_views(kind, bp, _card)
+    add_record_assignment_views(kind, bp, _card)
     return bp

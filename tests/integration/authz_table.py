@@ -125,6 +125,11 @@ def record_pages(plural: str) -> dict[str, dict[str, Row]]:
         f"{plural}.update_contact": {"POST": RECORD_WRITE},
         # Comments: written by whoever may write the record (an observer reads them only).
         f"{plural}.add_comment": {"POST": RECORD_WRITE},
+        # Planned activities and "Create Assignment" from the card: written by whoever may write the record.
+        f"{plural}.add_activity": {"POST": RECORD_WRITE},
+        f"{plural}.complete_activity": {"POST": RECORD_WRITE},
+        f"{plural}.cancel_activity": {"POST": RECORD_WRITE},
+        f"{plural}.add_assignment": {"POST": RECORD_WRITE},
     }
 
 
@@ -146,6 +151,13 @@ def record_api(plural: str) -> dict[str, dict[str, Row]]:
         f"{bp}.remove_contact": {"DELETE": RECORD_WRITE},
         f"{bp}.list_comments": {"GET": RECORD_READ},
         f"{bp}.add_comment": {"POST": RECORD_WRITE},
+        f"{bp}.list_activities": {"GET": RECORD_READ},
+        f"{bp}.add_activity": {"POST": RECORD_WRITE},
+        f"{bp}.update_activity": {"PATCH": RECORD_WRITE},
+        f"{bp}.complete_activity": {"POST": RECORD_WRITE},
+        f"{bp}.cancel_activity": {"POST": RECORD_WRITE},
+        f"{bp}.list_assignments": {"GET": RECORD_READ},
+        f"{bp}.add_assignment": {"POST": RECORD_WRITE},
     }
 
 

@@ -122,6 +122,19 @@ def _add_lines(director: Any, targets: dict[str, Target]) -> None:
         add_line(get_kind("deal"), target.deal, {"product_id": product.id}, director)
 
 
+def _plan_activities(actor: Any) -> None:
+    """A planned activity on every record of every kind: the activity routes' <activity_id>."""
+    from app.activities.services import add_activity
+    from app.extensions import db
+    from app.records.kinds import registered_kinds
+
+    for kind in registered_kinds():
+        ids: list[int] = list(db.session.scalars(sa.select(kind.model.id)))
+        for record_id in ids:
+            add_activity(kind.name, record_id, {"kind": "call", "subject": "Call the client",
+                                                "due_at": "2099-01-01T10:00:00+03:00"}, actor.id)
+
+
 def _build_world(app: Flask) -> World:
     from app.counterparties.registry import import_inn_registry
     from app.counterparties.services import add_contact, create_counterparty
@@ -159,6 +172,7 @@ def _build_world(app: Flask) -> World:
     world = World(own=targets["own"], other=targets["other"], counterparty=client.id,
                   counterparty_contact=client_contact.id, directory="request_source", entry=entry,
                   process_version=latest_version("assignment").id)
+    _plan_activities(director)
     for role, login in ROLE_LOGIN.items():
         world.tokens[role] = _issue_token(cast[login])[1]
     db.session.commit()
@@ -253,9 +267,19 @@ RECORD_BODIES: dict[str, Body] = {
     "new": lambda w, t: {"name": "Created by the matrix"},
     "quick_create": lambda w, t: {"name": "Created by the matrix"},
     "add_line": lambda w, t: {"name": "Intruder", "price": "1"},
+    "add_activity": lambda w, t: {"kind": "call", "subject": "Intruder", "due_at": "2099-01-01T10:00:00+03:00"},
+    "complete_activity": lambda w, t: {"result": "Intruder"},
+    "add_assignment": lambda w, t: {"title": "Intruder", "executor": "observer", "due_date": "2099-01-01"},
     "update_line": lambda w, t: {"price": "1"},
     "edit_line": lambda w, t: {"price": "1"},
 }
+
+
+def _activity_version(kind: str, record_id: int) -> int:
+    from app.activities.models import Activity
+
+    return int(_scalar(sa.select(Activity.version).where(Activity.record_type == kind, Activity.record_id == record_id)
+                       .order_by(Activity.id).limit(1)))
 
 
 def _record_body(kind: str, verb: str) -> Body | None:
@@ -263,6 +287,8 @@ def _record_body(kind: str, verb: str) -> Body | None:
         return lambda w, t: {"name": "Hijacked", "version": _version(kind, getattr(t, kind))}
     if verb == "change_status_many":
         return lambda w, t: {"ids": [str(getattr(t, kind))], "status": "paused"}
+    if verb == "update_activity":  # an activity edit names the activity's version
+        return lambda w, t: {"subject": "Hijacked", "version": _activity_version(kind, getattr(t, kind))}
     if verb == "update_contact":  # a contact edit names its record's version
         return lambda w, t: {"full_name": "Intruder", "is_main": True, "version": _version(kind, getattr(t, kind))}
     return RECORD_BODIES.get(verb)
@@ -337,6 +363,12 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
         known["record_id"] = records[owner]
     if owner in contacts:
         known["contact_id"] = contacts[owner]
+    if "activity_id" in arguments:  # the activity planned on the record (see _plan_activities)
+        from app.activities.models import Activity
+
+        known["activity_id"] = _scalar(sa.select(Activity.id).where(Activity.record_type == owner,
+                                                                    Activity.record_id == known["record_id"])
+                                       .order_by(Activity.id).limit(1))
     missing = arguments - set(known)
     assert not missing, f"add a fixture value for {sorted(missing)} of {endpoint} in _path_values"
     return {name: known[name] for name in arguments}
