@@ -158,6 +158,7 @@ _WORD = re.compile(r"[^\W_]+")
 _ENDING = re.compile(r"[аеиоуыэюяйьeaoy]$")
 
 
+@lru_cache(maxsize=4096)
 def _stem(word: str) -> str:
     # Drop up to two trailing vowels (Russian case endings, English "-e"), keeping at least four letters.
     for _ in range(2):
@@ -203,13 +204,30 @@ def load_category_rules() -> list[tuple[str, str]]:
                                  for e in directories.list_entries(CATEGORY_KEYWORDS_DIRECTORY)), categories)
 
 
-def _matches(subject: list[str], keyword: list[str]) -> bool:
-    stems = [_stem(k) for k in keyword]
-    for start in range(len(subject) - len(stems) + 1):
-        if all(subject[start + i] == stem or (len(stem) >= 4 and subject[start + i].startswith(stem))
-               for i, stem in enumerate(stems)):
+def _word_matches(word: str, keyword: str) -> bool:
+    stem = _stem(keyword)
+    if word == keyword or (len(stem) >= 4 and word.startswith(stem)):
+        return True
+    # A short word differs only in its ending vowel: "цена" matches "цены", "цену" (not "центр").
+    return (len(word) == len(keyword) >= 3 and word[:-1] == keyword[:-1] and bool(_ENDING.search(word))
+            and bool(_ENDING.search(keyword)))
+
+
+def _matches(subject: list[str], keyword: Sequence[str]) -> bool:
+    for start in range(len(subject) - len(keyword) + 1):
+        if all(_word_matches(subject[start + i], k) for i, k in enumerate(keyword)):
             return True
     return False
+
+
+@lru_cache(maxsize=16)
+def _compiled_rules(rules: tuple[tuple[str, str], ...]) -> tuple[tuple[str, tuple[str, ...], int], ...]:
+    compiled = []
+    for category, keyword in rules:
+        tokens = tuple(_tokens(keyword))
+        if tokens:
+            compiled.append((category, tokens, sum(len(t) for t in tokens)))
+    return tuple(compiled)
 
 
 def request_category(subject: str, rules: Sequence[tuple[str, str]] | None = None) -> str:
@@ -219,13 +237,12 @@ def request_category(subject: str, rules: Sequence[tuple[str, str]] | None = Non
     Ties go to the rule listed first.
     """
     words = _tokens(subject or "")
+    if not words:
+        return DEFAULT_CATEGORY
     best, best_length = DEFAULT_CATEGORY, 0
-    for category, keyword in (rules if rules is not None else _default_rules()):
-        tokens = _tokens(keyword)
-        if tokens and _matches(words, tokens):
-            length = sum(len(t) for t in tokens)
-            if length > best_length:
-                best, best_length = category, length
+    for category, tokens, length in _compiled_rules(tuple(rules) if rules is not None else _default_rules()):
+        if length > best_length and _matches(words, tokens):
+            best, best_length = category, length
     return best
 
 

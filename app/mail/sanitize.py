@@ -65,9 +65,10 @@ def sanitize_html(html: str) -> str:
     return cleaned.strip()
 
 
-_BLOCK_TAGS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
-                         "blockquote", "pre", "hr", "dt", "dd", "section", "article", "header", "footer",
-                         "address", "form", "fieldset"})
+# Tags that end a line, and those that also leave a blank line after them (paragraph-like).
+_LINE_TAGS = frozenset({"br", "tr", "li", "div", "dt", "dd", "ul", "ol", "dl", "table", "section", "article",
+                        "header", "footer", "address", "form", "fieldset", "hr", "caption", "center"})
+_PARAGRAPH_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
 _SKIP_TAGS = frozenset({"script", "style", "head", "title", "noscript", "template"})
 
 
@@ -77,44 +78,71 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self.skip = 0
         self.pre = 0
+        self.cell = False  # a table cell already started on this line
+
+    def _tail(self) -> str:
+        return self.parts[-1][-2:] if self.parts else "\n\n"
+
+    def _newline(self, blank: bool = False) -> None:
+        tail = self._tail()
+        if not tail.endswith("\n"):
+            self.parts.append("\n")
+        if blank and not self._tail().endswith("\n\n"):
+            self.parts.append("\n")
+        self.cell = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             self.skip += 1
         elif tag == "br":
             self.parts.append("\n")
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self.cell = False
+        elif tag in _PARAGRAPH_TAGS:
+            self._newline(blank=True)
+            self.pre += tag == "pre"
+        elif tag in _LINE_TAGS:
+            self._newline()
             if tag == "li":
                 self.parts.append("- ")
-            elif tag == "pre":
-                self.pre += 1
         elif tag in ("td", "th"):
-            self.parts.append("\t")
+            if self.cell:
+                self.parts.append("\t")
+            self.cell = True
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("br", "hr", "p", "div"):
+        if tag == "br":
             self.parts.append("\n")
+            self.cell = False
+        elif tag in _LINE_TAGS or tag in _PARAGRAPH_TAGS:
+            self._newline()
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self.skip = max(0, self.skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+        elif tag in _PARAGRAPH_TAGS:
+            self._newline(blank=True)
             if tag == "pre":
                 self.pre = max(0, self.pre - 1)
+        elif tag in _LINE_TAGS:
+            self._newline()
 
     def handle_data(self, data: str) -> None:
         if self.skip:
             return
-        self.parts.append(data if self.pre else re.sub(r"\s+", " ", data))
+        if self.pre:
+            self.parts.append(data)
+            return
+        data = re.sub(r"\s+", " ", data)
+        if data == " " and self._tail().endswith(("\n", "\t", " ")):
+            return  # layout whitespace between tags
+        self.parts.append(data)
 
 
 def html_to_text(html: str) -> str:
     """Readable plain text of an HTML body: block elements become line breaks, scripts and styles vanish.
 
-    Table cells are separated by a space so that a form rendered as a table ("<td>Company:</td>
-    <td>Acme</td>") still reads as "Company: Acme" on one line.
+    A table row is one line with its cells separated by a tab, so that a form rendered as a table
+    ("<td>Company:</td><td>Acme</td>") still reads as a "Company: Acme" line.
     """
     if not html:
         return ""
@@ -125,7 +153,10 @@ def html_to_text(html: str) -> str:
     except Exception:  # html.parser is lenient; this guards against the unexpected, never raised to the caller
         return html_lib.unescape(re.sub(r"<[^>]*>", " ", html)).strip()
     text = "".join(parser.parts).replace("\xa0", " ")
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    # Cells stay apart by a tab, so a table row without colons still splits into label and value;
+    # after a colon the tab becomes a space ("Company: Acme").
+    lines = [re.sub(r" *\t[ \t]*", "\t", re.sub(r" +", " ", line)).strip().replace(":\t", ": ")
+             for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):
