@@ -151,6 +151,7 @@ def _session_class() -> Any:
 
 def _register_record_kinds(app: Flask) -> None:
     """Each record kind gets its pages and its /api/v1/<plural> blueprint from `app.records`."""
+    from app.contracts.kind import AGREEMENT, CONTRACT
     from app.deals.kind import DEAL
     from app.leads.kind import LEAD
     from app.records.api import make_api_blueprint
@@ -158,7 +159,7 @@ def _register_record_kinds(app: Flask) -> None:
     from app.records.lines_views import add_line_api, add_line_views
     from app.records.views import make_blueprint, templates_bp
 
-    kinds = (LEAD, DEAL)
+    kinds = (LEAD, DEAL, CONTRACT, AGREEMENT)
     register_kinds(app, kinds)
     app.register_blueprint(templates_bp)
     for kind in kinds:
@@ -252,6 +253,13 @@ def _register_blueprints(app: Flask) -> None:
                catalog_bp, products_api_bp):
         app.register_blueprint(bp)
     _register_record_kinds(app)
+    # Our legal entities (/legal-entities, /api/v1/legal-entities); contracts are a record kind above.
+    from app.contracts.views import api_bp as legal_entities_api_bp
+    from app.contracts.views import bp as legal_entities_bp
+
+    app.register_blueprint(legal_entities_bp)
+    app.register_blueprint(legal_entities_api_bp)
+    csrf.exempt(legal_entities_api_bp)
     # The Document Library (/documents) and the Document Links card widget.
     from app.documents.views import bp as library_bp
 

@@ -31,6 +31,19 @@ LABELS: dict[str, dict[str, Any]] = {
         "dropped_out": _p("deal status", "Dropped Out"),
         "historical": _p("deal status", "Historical Applications"),
     },
+    "contract_status": {
+        "draft": _p("contract status", "Draft"),
+        "approval": _p("contract status", "Approval"),
+        "signing": _p("contract status", "Signing"),
+        "active": _p("contract status", "Active"),
+        "annulled": _p("contract status", "Annulled"),
+        "archived": _p("contract status", "Archived"),
+    },
+    "agreement_status": {
+        "draft": _p("agreement status", "Draft"),
+        "active": _p("agreement status", "Active"),
+        "annulled": _p("agreement status", "Annulled"),
+    },
     "assignment_status": {
         "in_progress": _p("assignment status", "In progress"),
         "in_review": _p("assignment status", "In review"),
@@ -64,6 +77,13 @@ LABELS: dict[str, dict[str, Any]] = {
         "counterparty": _p("history field", "Counterparty"),
         "name": _p("history field", "Name"),
         "disqualification_reason": _p("history field", "Disqualification reason"),
+        "contract": _p("history field", "Contract"),
+        "contract_number": _p("history field", "Contract number"),
+        "contract_date": _p("history field", "Contract date"),
+        "valid_until": _p("history field", "Valid until"),
+        "agreement_number": _p("history field", "Agreement number"),
+        "agreement_date": _p("history field", "Agreement date"),
+        "amount_change": _p("history field", "Amount change"),
     },
     "process": {
         "assignment": _p("process", "Assignment"),

@@ -643,6 +643,56 @@ def generated_document_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
     return ops, {"GeneratedDocument": document}
 
 
+LEGAL_ENTITY_TEXT = ("full_name", "short_name", "inn", "kpp", "ogrn", "address", "bank_account", "bank_name", "bik",
+                     "corr_account", "director_name", "chief_accountant_name")
+
+
+def contract_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
+    """The contract's own API routes (app/contracts: agreements, the deal's contract) and our legal entities."""
+    entity_props: dict[str, Schema] = {n: nullable({"type": "string", "maxLength": 1000}) for n in LEGAL_ENTITY_TEXT}
+    entity_write = obj({**entity_props, "is_active": BOOLEAN})
+    entity = obj({"id": INTEGER, **entity_props, "is_active": BOOLEAN, "display_name": STRING, "version": INTEGER})
+    agreement_body = form_body("crud/agreement.schema.json")
+    deal_link = obj({"deal_id": INTEGER, "contract_id": nullable(INTEGER), "version": INTEGER})
+    version = {"type": "integer", "description": "The deal's version you read (409 when it changed)."}
+    checks = ("INN (10 digits, checksum), KPP, OGRN (13 digits, checksum), BIK (9 digits) and the accounts "
+              "(20 digits, control key against the BIK) are checked; 422 names the field.")
+    ops = {
+        "contracts_api.list_agreements": Op("A contract's additional agreements (visible to you)", "Contracts",
+                                            page_of(ref("Agreement"), paged=False)),
+        "contracts_api.add_agreement": Op(
+            "Add an additional agreement to a contract", "Contracts", ref("Agreement"), status=201,
+            errors=(403, 409, 422), body=agreement_body,
+            description="Whoever may write the contract; the agreement takes the contract's counterparty and, "
+                        "unless named, its responsible person."),
+        "contracts_api.create_from_deal": Op(
+            "Create the deal's contract, prefilled from the deal", "Contracts", ref("Contract"), status=201,
+            errors=(403, 409, 422),
+            body=form_body("crud/contract.schema.json", partial=True, extra={"version": version}),
+            description="Counterparty, amount, name and subject come from the deal (the body may override card "
+                        "fields); the deal must have a counterparty. The deal then links to the contract and the "
+                        "contract's `deal_id` to the deal."),
+        "contracts_api.link_deal": Op(
+            "Select this contract for a deal", "Contracts", deal_link, errors=(403, 409, 422),
+            body=obj({"deal_id": INTEGER, "version": version}, required=["deal_id", "version"]),
+            description="The contract must belong to the deal's counterparty and be open (draft, approval, "
+                        "signing, active); you must be able to write the deal and see the contract."),
+        "legal_entities_api.list": Op("Our legal entities", "Legal entities", page_of(ref("LegalEntity"), paged=False),
+                                      query=(Param("include_inactive", FLAG, "Also the inactive ones."),)),
+        "legal_entities_api.api_get": Op("One of our legal entities", "Legal entities", ref("LegalEntity")),
+        "legal_entities_api.api_create": Op("Add one of our legal entities (administrators)", "Legal entities",
+                                            ref("LegalEntity"), status=201, errors=(403, 422), description=checks,
+                                            body={**entity_write, "required": ["full_name", "inn"]}),
+        "legal_entities_api.api_update": Op(
+            "Change one of our legal entities (administrators)", "Legal entities", ref("LegalEntity"),
+            errors=(403, 409, 422), description=checks,
+            body=obj({**entity_props, "is_active": BOOLEAN, "version": {
+                "type": "integer", "description": "The version you read (409 when it changed)."}},
+                required=["version"])),
+    }
+    return ops, {"LegalEntity": entity}
+
+
 # ------------------------------------------------------------------------------ the document
 
 _PATH_ARG = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -667,6 +717,10 @@ def all_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
         schemas.update(kind_schemas)
     if "deals_api.list" in ops:
         ops.update(deal_operations())
+    if "contracts_api.list" in ops:
+        contract_ops, contract_schemas = contract_operations()
+        ops.update(contract_ops)
+        schemas.update(contract_schemas)
     mail_ops, mail_schemas = settings_mail_operations()
     ops.update(mail_ops)
     schemas.update(mail_schemas)

@@ -53,9 +53,10 @@ DEAL = RecordKind(
     tabs=(("products", _l("Products and Services"), ("records/_lines.html",)),
           ("orders", _l("Orders"), ("deals/_orders.html",)), ("payments", _l("Payments"), ("deals/_payments.html",))),
     moved_message=lambda n: ngettext("%(num)s deal moved.", "%(num)s deals moved.", n),
-    extra_json=lambda deal: {"lead_id": deal.lead_id, "merged_into_id": deal.merged_into_id},
+    extra_json=lambda deal: {"lead_id": deal.lead_id, "merged_into_id": deal.merged_into_id,
+                             "contract_id": deal.contract_id},
     closed_when=is_merged, open_clause=lambda: Deal.merged_into_id.is_(None),
-    side_widgets=("deals/_merge.html", "mail/_email_widget.html"),
+    side_widgets=("deals/_contract.html", "deals/_merge.html", "mail/_email_widget.html"),
     extend_blueprint=lambda bp: _extend_pages(bp),
     extend_api_blueprint=lambda bp: _extend_api(bp),
 )

@@ -35,6 +35,8 @@ class Deal(RecordMixin, Base):
     lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id", use_alter=True), index=True)
     # Set when this deal was merged into another ("the main deal"): it is kept, closed and read-only.
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deals.id"))
+    # The deal's contract (selected or created from the deal card's Contract widget).
+    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id", use_alter=True), index=True)
     # Marketing: where the request came from (copied from the lead the deal was made of).
     site_email: Mapped[str | None] = mapped_column(sa.String(254))
     site_page: Mapped[str | None] = mapped_column(sa.String(1000))

@@ -77,6 +77,19 @@ DIRECTORIES: dict[str, Directory] = {d.id: d for d in (
         ("license", "license", "лиц."),
         ("service", "service", "усл."),
     )),
+    Directory("contract_kind", _l("Contract kinds"), (
+        ("license", "License agreement", "Лицензионный договор"),
+        ("services", "Services agreement", "Договор оказания услуг"),
+        ("supply", "Supply agreement", "Договор поставки"),
+        ("partnership", "Partnership agreement", "Партнёрский договор"),
+        ("other", "Other", "Другое"),
+    )),
+    # ISO 4217 codes.
+    Directory("currency", _l("Currencies"), (
+        ("RUB", "Russian ruble", "Российский рубль"),
+        ("USD", "US dollar", "Доллар США"),
+        ("EUR", "Euro", "Евро"),
+    )),
     # Labels of website form notifications ("Company: Acme"), read by app.mail.form_fields. One entry per
     # label pair: the code is the canonical field, optionally followed by ".<anything>" so that several
     # entries can name one field (an administrator adds "company.firm" / "Firm" / "Фирма").

@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,8 @@ def _value(value: Any) -> Any:
         return money(value)
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, date):  # a calendar date ("2026-12-01"), not a moment
+        return value.isoformat()
     return value
 
 

@@ -7,7 +7,7 @@ returns the values to set. `x-message` on a property replaces the generic error 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -89,6 +89,8 @@ def clean_card(kind: RecordKind, data: Mapping[str, Any], errors: dict[str, str]
             value = Decimal(str(value)).quantize(Decimal("0.01"))
         elif value is not None and prop.get("format") == "date-time":
             value = datetime.fromisoformat(str(value))
+        elif value is not None and prop.get("format") == "date":
+            value = date.fromisoformat(str(value))
         elif name == "counterparty_id" and value is not None:
             try:
                 value = counterparties.get_counterparty(int(value)).id
@@ -96,6 +98,8 @@ def clean_card(kind: RecordKind, data: Mapping[str, Any], errors: dict[str, str]
                 errors[name] = _("Choose an existing counterparty.")
                 continue
         values[name] = value
+    if kind.check_card:
+        kind.check_card(values, errors)
     return values
 
 

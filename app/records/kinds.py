@@ -111,6 +111,11 @@ class RecordKind:
     # The same as SQL, for lists: () -> a clause true for records that are NOT closed by `closed_when`
     # (closed ones are never claimable and stay off the kanban).
     open_clause: Callable[[], Any] | None = None
+    # Named choice lists of the kind's card form (`x-options`): name -> (current value) -> [{const, title}].
+    field_options: Mapping[str, Callable[[Any], list[dict[str, Any]]]] = field(default_factory=dict)
+    # The kind's own checks of cleaned card values (e.g. a foreign key exists): (values, errors) -> None,
+    # adding field errors to `errors`.
+    check_card: Callable[[dict[str, Any], dict[str, str]], None] | None = None
     # Product and service lines (a model on `LineMixin`): the card's lines tab, /<plural>/<id>/lines pages and
     # API (app.records.lines_views); the record's amount follows the lines' total with VAT.
     line_model: Any = None

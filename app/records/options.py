@@ -11,6 +11,7 @@ from app.access.services import eligible_responsibles
 from app.counterparties.models import Counterparty
 from app.directories import services as directories
 from app.extensions import db
+from app.records.kinds import registered_kinds
 
 PICKER_LIMIT = 500
 
@@ -34,4 +35,8 @@ def field_options(prop: dict[str, Any], value: Any = None) -> list[dict[str, Any
         return [{"const": u.login, "title": u.display_name} for u in eligible_responsibles()]
     if source == "counterparties":
         return _counterparties(value)
+    for kind in registered_kinds():  # a kind's own lists (e.g. a contract's legal entities)
+        provider = kind.field_options.get(str(source))
+        if provider is not None:
+            return provider(value)
     return []

@@ -267,6 +267,52 @@ MATRIX: dict[str, dict[str, Row]] = {
     "products_api.get_product": {"GET": SIGNED_IN},
     "products_api.create_product": {"POST": CRM_WRITE},
     "products_api.update_product": {"PATCH": CRM_WRITE},
+    # --- contracts and additional agreements (record kinds), our legal entities (issue 9) ----------
+    **record_pages("contracts"),
+    **record_pages("agreements"),
+    **record_api("contracts"),
+    **record_api("agreements"),
+    # An agreement is added from its contract by whoever writes the contract; listed with the contract.
+    "contracts.add_agreement": {"POST": RECORD_WRITE},
+    "contracts_api.add_agreement": {"POST": RECORD_WRITE},
+    "contracts_api.list_agreements": {"GET": RECORD_READ},
+    # The deal card's Contract widget: select / create / unlink, by whoever writes the deal (and sees the
+    # contract it selects).
+    "contracts.deal_contract": {"POST": RECORD_WRITE},
+    "contracts_api.create_from_deal": {"POST": RECORD_WRITE},
+    "contracts_api.link_deal": {"POST": RECORD_WRITE},
+    # Our legal entities: every signed-in user reads, administrators edit.
+    "legal_entities.index": {"GET": SIGNED_IN},
+    "legal_entities.detail": {"GET": SIGNED_IN},
+    "legal_entities.new": {"GET": ADMIN, "POST": ADMIN_WRITE},
+    "legal_entities.edit": {"GET": ADMIN, "POST": ADMIN_WRITE},
+    "legal_entities_api.list": {"GET": SIGNED_IN},
+    "legal_entities_api.api_get": {"GET": SIGNED_IN},
+    "legal_entities_api.api_create": {"POST": ADMIN_WRITE},
+    "legal_entities_api.api_update": {"PATCH": ADMIN_WRITE},
+    # --- orders and payments (record kinds; issue 9) ---------------------------------------------------
+    **record_pages("orders"),
+    **record_pages("payments"),
+    **record_api("orders"),
+    **record_api("payments"),
+    # An order's lines: read with the order, written by whoever writes it (like a deal's).
+    "orders.add_line": {"POST": RECORD_WRITE},
+    "orders.edit_line": {"GET": RECORD_WRITE, "POST": RECORD_WRITE},
+    "orders_api.list_lines": {"GET": RECORD_READ},
+    "orders_api.add_line": {"POST": RECORD_WRITE},
+    "orders_api.update_line": {"PATCH": RECORD_WRITE},
+    "orders_api.remove_line": {"DELETE": RECORD_WRITE},
+    # Orders and payments made from a deal or an order: by whoever writes it; listed to whoever reads it.
+    "orders.new_for_deal": {"GET": RECORD_WRITE, "POST": RECORD_WRITE},
+    "payments.new_for_deal": {"GET": RECORD_WRITE, "POST": RECORD_WRITE},
+    "payments.new_for_order": {"GET": RECORD_WRITE, "POST": RECORD_WRITE},
+    "deal_orders_api.list_orders": {"GET": RECORD_READ},
+    "deal_orders_api.create_order": {"POST": RECORD_WRITE},
+    "record_payments_api.list_deal_payments": {"GET": RECORD_READ},
+    "record_payments_api.create_deal_payment": {"POST": RECORD_WRITE},
+    "record_payments_api.list_order_payments": {"GET": RECORD_READ},
+    "record_payments_api.create_order_payment": {"POST": RECORD_WRITE},
+    "record_payments_api.order_paid": {"GET": RECORD_READ},
     # Merge with Main Deal: both deals writable by the caller (the merged one is checked first).
     "deals.merge_deal": {"POST": RECORD_WRITE},
     "deals_api.merge_deal": {"POST": RECORD_WRITE},

@@ -33,8 +33,10 @@ VALID_INN = "7707083893"
 REGISTRY_INN = "7702043329"  # in app/demo_data/inn_registry.csv: auto-fill finds it
 # What each role may not see, by the names the world gives it: no response (list, board, export, error
 # page, re-rendered form) may show them. The director and admins see every record and assignment here.
-_MINE = ("Lead of manager1", "Deal of manager1", "Assignment of manager1")
-_THEIRS = ("Lead of manager2", "Deal of manager2", "Assignment of manager2")
+_MINE = ("Lead of manager1", "Deal of manager1", "Assignment of manager1", "Contract of manager1",
+         "Agreement of manager1")
+_THEIRS = ("Lead of manager2", "Deal of manager2", "Assignment of manager2", "Contract of manager2",
+           "Agreement of manager2")
 HIDDEN_FROM = {"anon": _MINE + _THEIRS, "own": _THEIRS, "other": _THEIRS, "director": (), "admin": (),
                "analyst": _MINE + _THEIRS, "nocrm": _MINE + _THEIRS,
                "observer": _MINE + ("Assignment of manager2",)}
@@ -57,6 +59,10 @@ class Target:
     assignment: int
     user: int
     token: int  # an API token of the manager's (not the one the role signs in with)
+    contract: int = 0
+    contract_contact: int = 0
+    agreement: int = 0
+    agreement_contact: int = 0
 
 
 @dataclass
@@ -68,6 +74,7 @@ class World:
     directory: str
     entry: int
     process_version: str
+    legal_entity: int = 0
     sessions: dict[str, str] = field(default_factory=dict)  # role → session cookie value
     tokens: dict[str, str] = field(default_factory=dict)  # role → API bearer token
     connection: sa.Connection | None = None  # the module's connection: each cell is a savepoint on it
@@ -135,6 +142,30 @@ def _plan_activities(actor: Any) -> None:
                                                 "due_at": "2099-01-01T10:00:00+03:00"}, actor.id)
 
 
+def _add_contracts(director: Any, admin: Any, targets: dict[str, Target], counterparty_id: int) -> int:
+    """Our legal entity, and a contract and an additional agreement (each with a contact) of each manager's,
+    observed like their lead and deal. Returns the legal entity's id."""
+    from app.contracts.legal_entities import create_legal_entity
+    from app.contracts.services import create_agreement
+    from app.records.contacts import add_contact
+    from app.records.kinds import get_kind
+    from app.records.services import set_observers
+
+    entity = create_legal_entity({"full_name": "ООО Наша компания", "inn": "7736050003"}, admin)
+    for key, target in targets.items():
+        manager = "manager1" if key == "own" else "manager2"
+        observers = ["observer"] if key == "other" else []
+        contract = make_record("contract", director, name=f"Contract of {manager}", counterparty_id=counterparty_id,
+                               responsible=manager, observers=observers, contacts=[{"full_name": "Olga Smirnova"}])
+        agreement = create_agreement(contract.id, {"name": f"Agreement of {manager}"}, director)
+        set_observers(get_kind("agreement"), agreement.id, observers, director)
+        target.contract, target.contract_contact = contract.id, contract.contacts[0].id
+        target.agreement = agreement.id
+        target.agreement_contact = add_contact(get_kind("agreement"), agreement.id, {"full_name": "Olga Smirnova"},
+                                               director).id
+    return int(entity.id)
+
+
 def _build_world(app: Flask) -> World:
     from app.counterparties.registry import import_inn_registry
     from app.counterparties.services import add_contact, create_counterparty
@@ -167,11 +198,12 @@ def _build_world(app: Flask) -> World:
     client = create_counterparty({"full_name": "ПАО Сбербанк", "short_name": "Сбербанк", "inn": VALID_INN,
                                   "kpp": "773601001"}, director)
     client_contact = add_contact(client.id, {"full_name": "Ivan Petrov"}, director)
+    legal_entity = _add_contracts(director, cast["admin"], targets, client.id)
     entry = _scalar(sa.select(DirectoryEntry.id).where(DirectoryEntry.directory == "request_source")
                     .order_by(DirectoryEntry.id).limit(1))
     world = World(own=targets["own"], other=targets["other"], counterparty=client.id,
                   counterparty_contact=client_contact.id, directory="request_source", entry=entry,
-                  process_version=latest_version("assignment").id)
+                  process_version=latest_version("assignment").id, legal_entity=legal_entity)
     _plan_activities(director)
     for role, login in ROLE_LOGIN.items():
         world.tokens[role] = _issue_token(cast[login])[1]
@@ -325,12 +357,22 @@ BODIES: dict[str, Body] = {
     "catalog.set_active": lambda w, t: {"is_active": "false", "version": "1"},
     "products_api.create_product": lambda w, t: {"name": "Intruder", "price": "1"},
     "products_api.update_product": lambda w, t: {"price": "1", "version": 1},
+    "contracts.deal_contract": lambda w, t: {"action": "unlink", "version": _version("deal", t.deal)},
+    "contracts_api.create_from_deal": lambda w, t: {"version": _version("deal", t.deal)},
+    "contracts_api.link_deal": lambda w, t: {"deal_id": t.deal, "version": _version("deal", t.deal)},
+    "contracts.add_agreement": lambda w, t: {"name": "Intruder"},
+    "contracts_api.add_agreement": lambda w, t: {"name": "Intruder"},
+    "legal_entities.new": lambda w, t: {"full_name": "Intruder", "inn": "7707083893"},
+    "legal_entities.edit": lambda w, t: {"full_name": "Hijacked", "inn": "7736050003", "version": "1"},
+    "legal_entities_api.api_create": lambda w, t: {"full_name": "Intruder", "inn": "7707083893"},
+    "legal_entities_api.api_update": lambda w, t: {"short_name": "Hijacked", "version": 1},
 }
 
 
 def _body(endpoint: str, world: World, target: Target) -> dict[str, Any]:
     blueprint, _, verb = endpoint.partition(".")
-    kind = {"leads": "lead", "leads_api": "lead", "deals": "deal", "deals_api": "deal"}.get(blueprint)
+    kind = {"leads": "lead", "leads_api": "lead", "deals": "deal", "deals_api": "deal", "contracts": "contract",
+            "contracts_api": "contract", "agreements": "agreement", "agreements_api": "agreement"}.get(blueprint)
     make = BODIES.get(endpoint) or (_record_body(kind, verb) if kind else None)
     return make(world, target) if make else {}
 
@@ -339,15 +381,18 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
     blueprint = endpoint.partition(".")[0]
     owner = {"leads": "lead", "leads_api": "lead", "deals": "deal", "deals_api": "deal",
              "assignments": "assignment", "counterparties": "counterparty",
-             "counterparties_api": "counterparty"}.get(blueprint)
+             "counterparties_api": "counterparty", "contracts": "contract", "contracts_api": "contract",
+             "agreements": "agreement", "agreements_api": "agreement"}.get(blueprint)
     records = {"lead": target.lead, "deal": target.deal, "assignment": target.assignment,
-               "counterparty": world.counterparty}
-    contacts = {"lead": target.lead_contact, "deal": target.deal_contact, "counterparty": world.counterparty_contact}
+               "counterparty": world.counterparty, "contract": target.contract, "agreement": target.agreement}
+    contacts = {"lead": target.lead_contact, "deal": target.deal_contact, "counterparty": world.counterparty_contact,
+                "contract": target.contract_contact, "agreement": target.agreement_contact}
     known: dict[str, Any] = {
         "lead_id": target.lead, "task_id": target.task, "token_id": target.token, "assignment_id": target.assignment,
         "user_id": target.user,
         "counterparty_id": world.counterparty, "directory": world.directory, "entry_id": world.entry,
         "version_id": world.process_version, "status": "not_processed", "fmt": "csv", "filename": "crm.css",
+        "deal_id": target.deal, "legal_entity_id": world.legal_entity,
     }
     if "line_id" in arguments or "product_id" in arguments:  # a deal's line and its catalog product
         from app.deals.models import DealLine
@@ -361,6 +406,10 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
     known["key"] = "mail-inbox-crm"  # a setting (Configuration)
     if owner in records:
         known["record_id"] = records[owner]
+    if owner in ("contract", "agreement"):  # a kanban column of the kind's own (its first status)
+        from app.records.kinds import get_kind
+
+        known["status"] = get_kind(owner).initial_status
     if owner in contacts:
         known["contact_id"] = contacts[owner]
     if "activity_id" in arguments:  # the activity planned on the record (see _plan_activities)
