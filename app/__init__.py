@@ -260,10 +260,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(legal_entities_bp)
     app.register_blueprint(legal_entities_api_bp)
     csrf.exempt(legal_entities_api_bp)
-    # The Document Library (/documents) and the Document Links card widget.
+    # The Document Library (/documents/library, /api/v1/documents/...) and the Document Links card widget.
+    from app.documents.api import bp as library_api_bp
     from app.documents.views import bp as library_bp
 
     app.register_blueprint(library_bp)
+    app.register_blueprint(library_api_bp)
+    csrf.exempt(library_api_bp)
     # The Configuration journal (/admin/settings, /api/v1/settings) and mail intake (/mail/log,
     # /api/v1/mail/log); the mail blueprint declares the mailbox settings when it is registered.
     from app.mail.api import bp as mail_api_bp

@@ -84,7 +84,8 @@ def reset_database(app: Flask) -> None:
 @pytest.fixture(scope="session")
 def app() -> Iterator[Flask]:
     with tempfile.TemporaryDirectory(prefix="crm-test-") as tmp:
-        application = make_test_app(_database_url(Path(tmp)))
+        # The Document Library's files go to the session's temporary directory, never to instance/.
+        application = make_test_app(_database_url(Path(tmp)), CRM_DOCUMENTS_DIR=str(Path(tmp) / "documents"))
         reset_database(application)
         yield application
         from app.extensions import db

@@ -267,6 +267,7 @@ class Op:
     response: Schema | None = None  # the success body; None: no body
     status: int = 200
     body: Schema | None = None  # the JSON request body
+    body_media: str = "application/json"  # multipart/form-data for uploads
     query: tuple[Param, ...] = ()
     errors: tuple[int, ...] = ()  # beyond the automatic 400 (writes), 401 (not public), 404 (path ids), 413, 422
     public: bool = False
@@ -709,6 +710,99 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     return _PATH_ARG.sub(lambda m: "{" + m.group("name") + "}", rule[len(API_PREFIX):]), params
 
 
+def library_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
+    """The Document Library and Document Links (app/documents/api.py, /api/v1/documents/...)."""
+    upload = {"type": "object", "properties": {"file": {"type": "string", "format": "binary", "description": (
+        "The file (its name is made safe: the last path segment, no control characters).")}}, "required": ["file"]}
+    owned: dict[str, Schema] = {"record_type": nullable(STRING), "record_id": nullable(INTEGER)}
+    folder_props: dict[str, Schema] = {
+        "id": INTEGER, "name": STRING, "parent_id": nullable(INTEGER), **owned, "created_by": nullable(LOGIN),
+        "created_at": DATE_TIME, "updated_at": DATE_TIME, "version": INTEGER, "url": STRING}
+    version = obj({"number": INTEGER, "size": INTEGER, "sha256": STRING, "content_type": STRING,
+                   "uploaded_by": nullable(LOGIN), "uploaded_at": DATE_TIME, "download_url": STRING})
+    file_props: dict[str, Schema] = {
+        "id": INTEGER, "name": STRING, "folder_id": INTEGER, **owned, "current_version": INTEGER, "size": INTEGER,
+        "content_type": STRING, "sha256": STRING, "created_by": nullable(LOGIN), "created_at": DATE_TIME,
+        "updated_at": DATE_TIME, "version": INTEGER, "download_url": STRING}
+    schemas: dict[str, Schema] = {
+        "LibraryFolder": obj(folder_props),
+        "LibraryFolderListing": obj({**folder_props, "folders": {"type": "array", "items": ref("LibraryFolder")},
+                                     "files": {"type": "array", "items": ref("LibraryFileSummary")}}),
+        "LibraryFileSummary": obj(file_props),
+        "LibraryFile": obj({**file_props, "versions": {"type": "array", "items": ref("LibraryFileVersion")}}),
+        "LibraryFileVersion": version,
+        "RecordLink": obj({"id": INTEGER, "record_type": STRING, "record_id": INTEGER, "label": STRING, "url": STRING,
+                           "created_at": DATE_TIME, "created_by": nullable(STRING)}),
+    }
+    name = {"type": "string", "minLength": 1, "maxLength": 255, "description": "No slashes or control characters."}
+    version_field = {"type": "integer", "description": "The version you read (409 when it changed)."}
+    record_type = {"type": "string", "description": "A record kind (lead, deal, ...), `counterparty` or `document`."}
+    folder_targets = links_to("library_api.get_folder", "library_api.update_folder", "library_api.upload",
+                              folder_id="$response.body#/id")
+    file_targets = links_to("library_api.get_file", "library_api.update_file", "library_api.download",
+                            "library_api.upload_version", file_id="$response.body#/id")
+    access = ("A record's folder follows the record's visibility (404 when you do not see it); general folders "
+              "are read by everyone and written by their creator, the Commercial Director and administrators.")
+    too_large = "413 above the upload limit (CRM_UPLOAD_MAX_BYTES), 422 for an empty file or no usable name."
+    ops = {
+        "library_api.list_folders": Op(
+            "The library's top-level folders you see (general and records')", "Library",
+            page_of(ref("LibraryFolder"), paged=False),
+            links=links_to("library_api.get_folder", folder_id="$response.body#/items/0/id")),
+        "library_api.create_folder": Op(
+            "Create a folder (top level: CRM staff; inside a folder you may write)", "Library",
+            ref("LibraryFolderListing"), status=201, errors=(403, 422), links=folder_targets,
+            body=obj({"name": name, "parent_id": nullable(INTEGER)}, required=["name"])),
+        "library_api.get_folder": Op("A folder with its folders and documents", "Library", ref("LibraryFolderListing"),
+                                     description=access),
+        "library_api.update_folder": Op(
+            "Rename and/or move a folder (`parent_id` null: to the top level)", "Library", ref("LibraryFolderListing"),
+            errors=(403, 409, 422),
+            body=obj({"name": name, "parent_id": nullable(INTEGER), "version": version_field}, required=["version"]),
+            description="409 `record_folder`: a record's own folder is named after it and stays where it is."),
+        "library_api.delete_folder": Op("Delete an empty folder", "Library", None, status=204, errors=(403, 409),
+                                        description="409 `folder_not_empty` while it holds folders or documents."),
+        "library_api.upload": Op("Upload a document into a folder (the same name: a new version)", "Library",
+                                 ref("LibraryFile"), status=201, errors=(403, 413), body=upload,
+                                 body_media="multipart/form-data", description=too_large, links=file_targets),
+        "library_api.get_record_folder": Op("A record's folder (404 `no_folder` while nothing was stored)", "Library",
+                                            ref("LibraryFolderListing")),
+        "library_api.upload_to_record": Op(
+            "Upload a document into a record's folder (created on demand)", "Library", ref("LibraryFile"),
+            status=201, errors=(403, 413), body=upload, body_media="multipart/form-data",
+            description=f"Whoever may write the record. {too_large}", links=file_targets),
+        "library_api.get_file": Op("A document with its versions (newest first)", "Library", ref("LibraryFile"),
+                                   description=access),
+        "library_api.update_file": Op(
+            "Rename and/or move a document", "Library", ref("LibraryFile"), errors=(403, 409, 422),
+            body=obj({"name": name, "folder_id": INTEGER, "version": version_field}, required=["version"])),
+        "library_api.delete_file": Op("Delete a document with all its versions and links", "Library", None,
+                                      status=204, errors=(403,)),
+        "library_api.download": Op("Download the current version (an attachment)", "Library", None,
+                                   description="The bytes as stored, `Content-Disposition: attachment` with the "
+                                               "name in `filename*` (RFC 5987)."),
+        "library_api.download_version": Op("Download a version by its number (an attachment)", "Library", None),
+        "library_api.upload_version": Op("Upload a new version of a document (it becomes current)", "Library",
+                                         ref("LibraryFileVersion"), status=201, errors=(403, 413), body=upload,
+                                         body_media="multipart/form-data", description=too_large),
+        "library_api.list_links": Op(
+            "The links of a record or document, both ways (only the ends you see)", "Library",
+            page_of(ref("RecordLink"), paged=False),
+            query=(Param("record_type", record_type, required=True),
+                   Param("record_id", {"type": "integer", "minimum": 1}, required=True))),
+        "library_api.add_link": Op(
+            "Link a record (or document) you may write to another you see", "Library",
+            obj({"id": INTEGER, "from_type": STRING, "from_id": INTEGER, "to_type": STRING, "to_id": INTEGER,
+                 "created_at": DATE_TIME}), status=201, errors=(403, 409, 422),
+            body=obj({"from_type": record_type, "from_id": INTEGER, "to_type": record_type, "to_id": INTEGER}),
+            description="409 `already_linked` when the pair is linked already (from either end).",
+            links=links_to("library_api.remove_link", link_id="$response.body#/id")),
+        "library_api.remove_link": Op("Remove a link (you see both ends and may write one)", "Library", None,
+                                      status=204, errors=(403,)),
+    }
+    return ops, schemas
+
+
 def all_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
     ops, schemas = core_operations(), dict(COMPONENTS)
     for kind in registered_kinds():
@@ -724,6 +818,9 @@ def all_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
     mail_ops, mail_schemas = settings_mail_operations()
     ops.update(mail_ops)
     schemas.update(mail_schemas)
+    library_ops, library_schemas = library_operations()
+    ops.update(library_ops)
+    schemas.update(library_schemas)
     return ops, schemas
 
 
@@ -752,7 +849,7 @@ def _operation(method: str, endpoint: str, op: Op, path_params: list[dict[str, A
     if parameters:
         operation["parameters"] = parameters
     if op.body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+        operation["requestBody"] = {"required": True, "content": {op.body_media: {"schema": op.body}}}
     success: dict[str, Any] = {"description": "OK" if op.status != 201 else "Created"}
     if op.response is not None:
         success["content"] = {"application/json": {"schema": op.response}}

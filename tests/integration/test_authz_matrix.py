@@ -59,6 +59,12 @@ class Target:
     assignment: int
     user: int
     token: int  # an API token of the manager's (not the one the role signs in with)
+    folder: int = 0  # the deal's folder in the Document Library, its document, the lead ↔ deal link
+    file: int = 0
+    link: int = 0
+    # A second document, the one the delete cells take: a delete's commit removes the file from the disk,
+    # which the cell's rollback does not bring back, and the download cells need theirs.
+    spare_file: int = 0
     contract: int = 0
     contract_contact: int = 0
     agreement: int = 0
@@ -166,6 +172,18 @@ def _add_contracts(director: Any, admin: Any, targets: dict[str, Target], counte
     return int(entity.id)
 
 
+def _add_documents(director: Any, targets: dict[str, Target]) -> None:
+    """A document in each manager's deal folder, and a link between the manager's lead and deal."""
+    from app.documents import links, storage
+
+    for target in targets.values():
+        document = storage.store_file("Terms.txt", b"terms", "text/plain", director.id, record=("deal", target.deal))
+        target.folder, target.file = document.folder_id, document.id
+        target.spare_file = storage.store_file("Spare.txt", b"spare", "text/plain", director.id,
+                                               record=("deal", target.deal)).id
+        target.link = links.add_link("deal", target.deal, "lead", target.lead, director).id
+
+
 def _build_world(app: Flask) -> World:
     from app.counterparties.registry import import_inn_registry
     from app.counterparties.services import add_contact, create_counterparty
@@ -192,6 +210,7 @@ def _build_world(app: Flask) -> World:
                               task=_open_task_of(assignment), assignment=assignment, user=cast[manager].id,
                               token=_issue_token(cast[manager])[0])
     _add_lines(director, targets)
+    _add_documents(director, targets)
     from app.mail.intake import ingest_message
 
     ingest_message("mail-inbox-crm", b"not an email message", uid=1, uidvalidity=1, folder="INBOX")
@@ -357,6 +376,16 @@ BODIES: dict[str, Body] = {
     "catalog.set_active": lambda w, t: {"is_active": "false", "version": "1"},
     "products_api.create_product": lambda w, t: {"name": "Intruder", "price": "1"},
     "products_api.update_product": lambda w, t: {"price": "1", "version": 1},
+    "library.create_folder": lambda w, t: {"name": "Intruder", "parent_id": t.folder},
+    "library_api.create_folder": lambda w, t: {"name": "Intruder", "parent_id": t.folder},
+    "library.update_folder": lambda w, t: {"name": "Hijacked", "version": _library_version("folder", t.folder)},
+    "library_api.update_folder": lambda w, t: {"name": "Hijacked", "version": _library_version("folder", t.folder)},
+    "library.update_file": lambda w, t: {"name": "Hijacked.txt", "version": _library_version("file", t.file)},
+    "library_api.update_file": lambda w, t: {"name": "Hijacked.txt", "version": _library_version("file", t.file)},
+    "library.add_link": lambda w, t: {"from_type": "deal", "from_id": t.deal, "to_type": "lead",
+                                      "reference": str(_lead_number(t.lead))},
+    "library_api.add_link": lambda w, t: {"from_type": "deal", "from_id": t.deal, "to_type": "lead", "to_id": t.lead},
+    "library.remove_link": lambda w, t: {"back_type": "deal", "back_id": t.deal},
     "contracts.deal_contract": lambda w, t: {"action": "unlink", "version": _version("deal", t.deal)},
     "contracts_api.create_from_deal": lambda w, t: {"version": _version("deal", t.deal)},
     "contracts_api.link_deal": lambda w, t: {"deal_id": t.deal, "version": _version("deal", t.deal)},
@@ -367,6 +396,20 @@ BODIES: dict[str, Body] = {
     "legal_entities_api.api_create": lambda w, t: {"full_name": "Intruder", "inn": "7707083893"},
     "legal_entities_api.api_update": lambda w, t: {"short_name": "Hijacked", "version": 1},
 }
+
+
+def _library_version(what: str, item_id: int) -> int:
+    from app.documents.models import DocumentFile, Folder
+
+    model = Folder if what == "folder" else DocumentFile
+    return int(_scalar(sa.select(model.version).where(model.id == item_id)))
+
+
+def _lead_number(lead_id: int) -> int:
+    from app.records.kinds import get_kind
+
+    model = get_kind("lead").model
+    return int(_scalar(sa.select(model.number).where(model.id == lead_id)))
 
 
 def _body(endpoint: str, world: World, target: Target) -> dict[str, Any]:
@@ -383,6 +426,8 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
              "assignments": "assignment", "counterparties": "counterparty",
              "counterparties_api": "counterparty", "contracts": "contract", "contracts_api": "contract",
              "agreements": "agreement", "agreements_api": "agreement"}.get(blueprint)
+    if blueprint in ("library", "library_api"):  # the Document Library's routes name the manager's deal
+        owner = "deal"
     records = {"lead": target.lead, "deal": target.deal, "assignment": target.assignment,
                "counterparty": world.counterparty, "contract": target.contract, "agreement": target.agreement}
     contacts = {"lead": target.lead_contact, "deal": target.deal_contact, "counterparty": world.counterparty_contact,
@@ -394,6 +439,8 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
         "version_id": world.process_version, "status": "not_processed", "fmt": "csv", "filename": "crm.css",
         "deal_id": target.deal, "legal_entity_id": world.legal_entity,
     }
+    known.update(folder_id=target.folder, file_id=target.spare_file if endpoint.endswith(".delete_file") else
+                 target.file, link_id=target.link, number=1, record_type="deal")
     if "line_id" in arguments or "product_id" in arguments:  # a deal's line and its catalog product
         from app.deals.models import DealLine
 
