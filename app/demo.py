@@ -10,6 +10,7 @@ from flask import current_app
 
 from app.assignments.services import AssignmentData, create_assignment
 from app.catalog.services import create_product
+from app.contracts.demo import demo_contracts
 from app.records.lines import add_line
 from app.auth.models import User
 from app.auth.services import UserData, create_user, default_groups, ensure_groups
@@ -68,6 +69,8 @@ def load_demo(force: bool = False) -> bool:
             complete_task(task.id, m1, {"result_comment": "The stand works; updated to the latest build."})
     _demo_leads(director, m1, m2)
     _demo_deals(director, m1, m2)
+    db.session.flush()
+    demo_contracts(director, m1)
     db.session.flush()
     return True
 

@@ -330,3 +330,19 @@ def test_valid_until_dates_round_trip(client, world):
                            headers=m1)
     assert changed.status_code == 200 and changed.get_json()["valid_until"] is None
     assert timedelta(0) == timedelta(0) and sa is not None
+
+
+def test_demo_data_has_a_legal_entity_and_contracts_in_several_statuses(db_session):
+    from app.contracts.models import Contract, LegalEntity
+    from app.deals.models import Deal
+    from app.demo import load_demo
+
+    assert load_demo()
+    db_session.commit()
+    [entity] = db_session.scalars(sa.select(LegalEntity)).all()
+    assert entity.bik == "044525225" and entity.director_name and entity.chief_accountant_name
+    statuses = sorted(c.status for c in db_session.scalars(sa.select(Contract)))
+    assert statuses == ["active", "annulled", "approval", "draft", "draft"]
+    active = db_session.scalar(sa.select(Contract).where(Contract.status == "active"))
+    deal = db_session.get(Deal, active.deal_id)
+    assert deal is not None and deal.contract_id == active.id and len(active.agreements) == 1
