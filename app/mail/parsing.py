@@ -131,7 +131,7 @@ def _codec(name: str | None) -> str | None:
         return None
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         return None
 
 
@@ -400,7 +400,8 @@ def _walk(part: Message, body: _Body, depth: int = 0) -> None:
         payload = part.get_payload()
         if ctype in ("message/delivery-status", "message/disposition-notification"):
             body.is_report = True
-            body.plain.append("\n\n".join(str(block).strip() for block in payload if isinstance(block, Message)))
+            blocks = [str(block).strip() for block in payload if isinstance(block, Message)]
+            body.plain.append(_clean("\n\n".join(blocks)))
             return
         if ctype == "message/rfc822" or (isinstance(payload, list) and ctype.startswith("message/")):
             inner = payload[0] if isinstance(payload, list) and payload else None
@@ -559,7 +560,7 @@ def parse_message(raw: bytes, labels: Mapping[str, str] | None = None) -> Parsed
     try:
         _walk(msg, body)
     except Exception:  # a MIME tree broken beyond our guards: keep whatever text the raw body has
-        body = _Body(plain=[decode_bytes(raw.partition(b"\n\n")[2] or raw)])
+        body = _Body(plain=[_clean(decode_bytes(raw.partition(b"\n\n")[2] or raw))])
         body.attachments = []
     text = body.text()
     html_parts = [h for h in body.html if h.strip()]

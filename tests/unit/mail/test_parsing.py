@@ -244,3 +244,16 @@ def test_html_to_text_reads_tables_and_skips_scripts():
 ])
 def test_sanitize_filename(name: str | None, expected: str):
     assert sanitize_filename(name, "application/pdf") == expected
+
+
+@pytest.mark.parametrize("raw", [
+    # A NUL inside a charset name (codecs.lookup raises ValueError, not LookupError).
+    b"From: a@example.com\nSubject: =?utf-8?b?0JfQsNGP\x00gC0LDRhtC4?=\n =?utf-8\x00?b?0Y4=?=\n"
+    b"Content-Type: text/plain; charset=\"koi\x008\"\n\nhello\xe9",
+    # A NUL inside a delivery-status block.
+    b"From: MAILER-DAEMON@example.org\nContent-Type: multipart/report; boundary=R\n\n--R\n"
+    b"Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx\x00.example.org\n\nAction: failed\n--R--\n",
+])
+def test_nul_bytes_never_reach_the_result(raw: bytes):
+    parsed = parse_message(raw)
+    assert "\x00" not in parsed.text + parsed.subject + parsed.html
