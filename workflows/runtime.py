@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.control import _EndJoin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -81,7 +82,8 @@ class Outcome:
     state: dict[str, Any]
     is_completed: bool
     ready_tasks: list[ReadyTask] = field(default_factory=list)
-    # task_id → "completed" | "canceled", for every human task that has finished
+    # task_id → "completed" | "canceled", for the finished human tasks still in the task tree: always
+    # those this command finished (older ones go with the history, see `prune_history`)
     finished_tasks: dict[str, str] = field(default_factory=dict)
     # earliest pending timer deadline (aware UTC)
     next_timer_at: datetime | None = None
@@ -162,6 +164,23 @@ def _all_tasks(workflow: Any) -> Iterator[Any]:
 
 
 def _run_engine(workflow: Any, tracker: _Tracker) -> None:
+    """Run every READY engine task (gateways, scripts, service tasks) until only human tasks wait.
+
+    spiff's do_engine_steps finds READY tasks by walking the task tree from the root, once per engine
+    task it runs (each run readies only the next one), and a long-lived hub process's tree grows by
+    about ten tasks per status change. The loop below finds them in the workflow's flat task map
+    instead (a dict scan, no parent/child lookups); do_engine_steps then runs what is left, if
+    anything, in subprocesses, and refreshes the timers.
+    """
+    tasks = workflow.tasks
+    while True:
+        ready = [t for t in tasks.values() if t.state == TaskState.READY and not t.task_spec.manual]
+        if not ready:
+            break
+        for task in ready:
+            if task.state == TaskState.READY:  # an earlier run in this pass may have changed it
+                tracker(task)
+                task.run()
     workflow.do_engine_steps(will_complete_task=tracker)
     failed = [t for t in _all_tasks(workflow) if t.has_state(TaskState.ERROR)]
     if failed:
@@ -263,15 +282,82 @@ def _outcome(engine: Engine, workflow: Any, before: set[str] | None = None) -> O
         data = workflow.data
     else:
         data = workflow.last_task.data if workflow.last_task is not None else {}
+    data = copy.deepcopy(dict(data))
+    next_timer_at = _next_timer_at(workflow)
+    if not completed:
+        prune_history(workflow)
     return Outcome(
         state=engine.dump(workflow),
         is_completed=completed,
         ready_tasks=ready,
         finished_tasks=finished,
-        next_timer_at=_next_timer_at(workflow),
-        data=copy.deepcopy(dict(data)),
+        next_timer_at=next_timer_at,
+        data=data,
         ready_before=before,
     )
+
+
+def prune_history(workflow: Any) -> int:
+    """Drop the finished part of the task tree above everything still open; returns how many tasks went.
+
+    A status hub loops for the whole life of a record, and spiff keeps every task it ever ran: about
+    a dozen per status change. Every later command would load, walk (several times per engine step)
+    and save them all, so a record with a long history got slower with each move. Nothing reads them
+    back: the task index, the record's history table and the task data (copied into each task) carry
+    what the history means. So the tree is re-rooted at the lowest common ancestor of the tasks that
+    are not finished (COMPLETED/CANCELLED/ERROR): its ancestors and their finished side branches go,
+    the new root keeps its full data, and every open task — WAITING joins and timers included, with
+    the parents their joins look at — stays below it. Workflows with subprocesses are left as they
+    are (their maps are keyed by tasks of the parent tree).
+
+    A side branch that reached a plain end event (a handled reminder, a prepared proposal) leaves the
+    process's end join WAITING until the whole process ends; that waiting instance does not hold the
+    root up (else one handled reminder would stop all pruning). Dropping it changes nothing the app
+    sees: the next branch to arrive there cancels earlier waiting instances anyway, and only the merge
+    of that branch's task data into the final workflow data is lost — data the CRM keeps in its tables.
+    """
+    tasks = workflow.tasks
+    if workflow.subprocesses:
+        return 0
+    open_tasks = [t for t in tasks.values() if not t.has_state(TaskState.FINISHED_MASK) and not _at_process_end(t)]
+    if not open_tasks:
+        return 0
+    chain: list[Any] = []
+    node = open_tasks[0]
+    while node is not None:
+        chain.append(node.id)
+        node = node.parent
+    position = {task_id: i for i, task_id in enumerate(chain)}
+    top = 0
+    for node in open_tasks[1:]:
+        while node.id not in position:
+            node = node.parent
+        top = max(top, position[node.id])
+    root = tasks[chain[top]]
+    if root.parent is None:
+        return 0
+    keep = set()
+    stack = [root.id]
+    while stack:
+        task_id = stack.pop()
+        keep.add(task_id)
+        stack.extend(tasks[task_id]._children)
+    dropped = [task_id for task_id in tasks if task_id not in keep]
+    for task_id in dropped:
+        del tasks[task_id]
+    root._parent = None
+    workflow.task_tree = root
+    if workflow.last_task is not None and workflow.last_task.id not in keep:
+        workflow.last_task = root
+    return len(dropped)
+
+
+def _at_process_end(task: Any) -> bool:
+    """A branch parked at the process's end join (or the End task below it), waiting for the others."""
+    if isinstance(task.task_spec, _EndJoin):
+        return True
+    parent = task.parent
+    return parent is not None and isinstance(parent.task_spec, _EndJoin)
 
 
 def _find_task(workflow: Any, task_id: str) -> Any:
