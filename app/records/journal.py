@@ -217,24 +217,62 @@ def kanban(kind: RecordKind, user: User, flt: RecordFilter) -> list[KanbanColumn
     rows = db.session.execute(sa.select(model.status, sa.func.count(), sa.func.coalesce(sa.func.sum(total_column), 0))
                               .where(*base).group_by(model.status))
     totals: dict[str, tuple[int, Decimal]] = {row[0]: (int(row[1]), Decimal(str(row[2]))) for row in rows}
+    cards = _first_cards(kind, user, flt, [s for s in statuses if totals.get(s, (0,))[0]])
     columns = []
     for status in statuses:
         count, amount = totals.get(status, (0, Decimal("0")))
-        cards = kanban_cards(kind, user, flt, status, offset=0) if count else []
-        columns.append(KanbanColumn(status, count, amount.quantize(Decimal("0.01")), cards))
+        columns.append(KanbanColumn(status, count, amount.quantize(Decimal("0.01")), cards.get(status, [])))
     return columns
+
+
+def _page(kind: RecordKind, common: list[Any], status: str, offset: int, *columns: Any) -> Any:
+    """SELECT `columns` of one page of a kanban column, newest first (the (status, created_at) index).
+
+    `common` is the filter's conditions without the status: built once per board, not once per column.
+    """
+    model = kind.model
+    return (sa.select(*columns).where(*common, model.status == status)
+            .order_by(model.created_at.desc(), model.id.desc())
+            .limit(KANBAN_PAGE).offset(min(max(0, offset), MAX_OFFSET)))
+
+
+def _common(kind: RecordKind, user: User, flt: RecordFilter) -> list[Any]:
+    return replace(flt, statuses=[]).conditions(user) + _open_only(kind)
+
+
+def _with_people(query: Any, model: Any) -> Any:
+    return query.options(selectinload(model.responsible), selectinload(model.counterparty))
+
+
+def _first_cards(kind: RecordKind, user: User, flt: RecordFilter, statuses: list[str]) -> dict[str, list[Any]]:
+    """The first page of every column in two statements (plus the eager loads), whatever the number of columns.
+
+    One UNION ALL of the per-column pages (each still an index range scan with its own LIMIT) gives the
+    ids, one query by id loads the cards: a board of twelve columns costs about what a board of four
+    does, instead of a query and its eager loads per column.
+    """
+    if not statuses:
+        return {}
+    model = kind.model
+    common = _common(kind, user, flt)
+    pages = [_page(kind, common, status, 0, model.id).subquery() for status in statuses]
+    ids = sa.union_all(*(sa.select(page.c.id) for page in pages))
+    records = db.session.scalars(_with_people(sa.select(model).where(model.id.in_(ids)), model)
+                                 .order_by(model.created_at.desc(), model.id.desc()))
+    cards: dict[str, list[Any]] = {}
+    for record in records:
+        cards.setdefault(record.status, []).append(record)
+    return cards
 
 
 def kanban_cards(kind: RecordKind, user: User, flt: RecordFilter, status: str, offset: int) -> list[Any]:
     """One more page of a kanban column (offsets beyond the column are simply empty)."""
     if status not in kind.status_ids:
         raise InvalidInput(fields={"status": _("Unknown status %(status)s.", status=status)})
+    if flt.statuses and status not in flt.statuses:
+        return []
     model = kind.model
-    base = replace(flt, statuses=[status]).conditions(user) + _open_only(kind)
-    return list(db.session.scalars(sa.select(model).where(*base)
-                                   .options(selectinload(model.responsible), selectinload(model.counterparty))
-                                   .order_by(model.created_at.desc(), model.id.desc())
-                                   .limit(KANBAN_PAGE).offset(min(max(0, offset), MAX_OFFSET))))
+    return list(db.session.scalars(_with_people(_page(kind, _common(kind, user, flt), status, offset, model), model)))
 
 
 CLIENT_CARD_LIMIT = 50
