@@ -49,6 +49,7 @@ AUTOMATIC_REASONS: dict[str, Any] = {
     "mailer_daemon": _l("Sent by a mail server (mailer-daemon or postmaster)."),
     "auto_submitted": _l("Marked as automatic (Auto-Submitted header)."),
     "autoreply_header": _l("Marked as an automatic reply (X-Autoreply header)."),
+    "autoreply_subject": _l("An automatic reply (out of office) by its subject."),
     "precedence": _l("Bulk or list mail (Precedence header)."),
     "mailing_list": _l("Mailing list or newsletter (List-Id or List-Unsubscribe header)."),
     "no_reply": _l("Sent from a no-reply address."),
@@ -81,7 +82,7 @@ class ParsedMessage:
     in_reply_to: str | None
     references: list[str]
     from_name: str
-    from_address: str  # lowercase addr-spec, "" when unreadable
+    from_address: str  # lowercase addr-spec, "" when unreadable or without a domain
     to: list[str]
     subject: str
     date: datetime | None  # timezone-aware; None when missing or unreadable (use the server's date)
@@ -261,7 +262,8 @@ def _address(msg: Message, name: str) -> tuple[str, str]:
         addresses = getattr(header, "addresses", None)
         if addresses:
             first = addresses[0]
-            return _clean(first.display_name or ""), _clean(first.addr_spec or "").lower()
+            address = _clean(first.addr_spec or "").lower()
+            return _clean(first.display_name or ""), address if "@" in address else ""
     except Exception:
         pass
     display, address = parseaddr(header_text(msg, name))
@@ -463,21 +465,28 @@ def _forward(inner: Message, body: _Body, depth: int) -> None:
 
 # --------------------------------------------------------------------------- automatic mail
 
-_NO_REPLY = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|noreply)(?:[-_.+].*)?@", re.IGNORECASE)
-_DAEMON = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)(?:[-_.+].*)?@", re.IGNORECASE)
+_NO_REPLY = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|noreply)(?:[-_.+][^@]*)?(?:@|$)", re.IGNORECASE)
+_DAEMON = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)(?:[-_.+][^@]*)?(?:@|$)", re.IGNORECASE)
+_DAEMON_NAME = re.compile(r"\b(?:mailer-daemon|postmaster)\b", re.IGNORECASE)
+# Out-of-office replies of servers that set no header for them (Outlook/Exchange, many Russian webmails).
+_AUTOREPLY_SUBJECT = re.compile(
+    r"^\s*(?:auto(?:matic)?[- ]?(?:reply|response)|autoreply|out of (?:the )?office|автоответ"
+    r"|автоматический ответ|нет на месте|отсутствую|в отпуске)\b", re.IGNORECASE)
 
 
 def _automatic(msg: Message, from_address: str, body: _Body) -> str | None:
     """The reason code when `msg` is automatic mail, else None ("auto_submitted_generated" is internal)."""
     if body.is_report or header_text(msg, "X-Failed-Recipients"):
         return "delivery_report"
-    if _DAEMON.match(from_address) or (from_address == "" and _DAEMON.match(header_text(msg, "From") + "@")):
+    if _DAEMON.match(from_address) or (from_address == "" and _DAEMON_NAME.search(header_text(msg, "From"))):
         return "mailer_daemon"
     auto_submitted = header_text(msg, "Auto-Submitted").split(";")[0].strip().lower()
     if auto_submitted and auto_submitted != "no":
         return "auto_submitted_generated" if auto_submitted == "auto-generated" else "auto_submitted"
     if any(header_text(msg, h) for h in ("X-Autoreply", "X-Autorespond", "X-Autoresponder")):
         return "autoreply_header"
+    if _AUTOREPLY_SUBJECT.match(header_text(msg, "Subject")):
+        return "autoreply_subject"
     if header_text(msg, "Precedence").lower() in ("bulk", "list", "junk", "auto_reply"):
         return "precedence"
     if header_text(msg, "List-Id") or header_text(msg, "List-Unsubscribe"):

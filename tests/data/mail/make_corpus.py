@@ -659,6 +659,26 @@ M["40_postmaster_plain_bounce.eml"] = headers(
 ) + b"\nThe mailbox is full.\n"
 
 
+M["41_outlook_automatic_reply.eml"] = headers(
+    "From: Anna Sidorova <anna@vector.example.ru>",
+    "To: sales@example.org",
+    "Subject: " + enc_header("Автоматический ответ: Коммерческое предложение"),
+    "Date: Wed, 07 Jan 2027 10:00:00 +0300",
+    "Message-ID: <oof-0041@vector.example.ru>",
+    "X-Auto-Response-Suppress: All",
+    "Content-Type: text/plain; charset=utf-8",
+) + b"\n" + "Я в отпуске до 20 января.\n".encode()
+
+M["42_daemon_without_domain.eml"] = headers(
+    "From: Mail Delivery Subsystem <MAILER-DAEMON>",
+    "To: sales@example.org",
+    "Subject: Returned mail: see transcript for details",
+    "Date: Thu, 08 Jan 2027 10:00:00 +0300",
+    "Message-ID: <daemon-0042@mx.example.ru>",
+    "Content-Type: text/plain; charset=us-ascii",
+) + b"\nUser unknown\n"
+
+
 def main() -> None:
     for name, data in M.items():
         (HERE / name).write_bytes(data)

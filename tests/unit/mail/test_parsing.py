@@ -117,15 +117,20 @@ def test_no_reply_sender_is_automatic_unless_the_body_is_a_form():
     ("List-Id: <crm.lists.example.org>", "mailing_list"),
     ("X-Autorespond: yes", "autoreply_header"),
     ("X-Failed-Recipients: someone@example.com", "delivery_report"),
+    ("From: Mail Delivery Subsystem <MAILER-DAEMON>", "mailer_daemon"),
+    ("Subject: Out of Office: back on Monday", "autoreply_subject"),
+    ("Subject: Automatic reply: your request", "autoreply_subject"),
+    ("Subject: Автоответ", "autoreply_subject"),
+    ("Subject: Re: автоответ не работает", None),  # a person writing about auto-replies
 ])
 def test_automatic_headers(header: str, reason: str | None):
-    raw = f"From: person@example.com\n{header}\nSubject: hi\n\nHello\n".encode()
+    raw = f"{header}\nFrom: person@example.com\nSubject: hi\n\nHello\n".encode()
     assert parse_message(raw).automatic_reason == reason
 
 
 def test_every_reason_has_a_message():
     assert {"no_reply", "auto_submitted", "mailing_list", "precedence", "delivery_report", "mailer_daemon",
-            "autoreply_header"} == set(AUTOMATIC_REASONS)
+            "autoreply_header", "autoreply_subject"} == set(AUTOMATIC_REASONS)
     assert set(UNPARSABLE_REASONS) == {"empty", "no_headers"}
     assert str(UnparsableMessage("empty")) == "The message is empty."
 
