@@ -140,18 +140,30 @@ def _poll(key: str, mailbox: imap.MailboxUrl, client: Any, uidvalidity: int | No
         _flag(key, mailbox, client, uidvalidity, pending)
     after = None if mailbox.unseen else intake.last_uid(key, folder, uidvalidity)
     uids = imap.search_uids(client, mailbox.unseen, after)
+    rules = intake.load_rules()  # once per poll: a directory or setting change applies at the next one
     new = 0
     for start in range(0, len(uids), CHUNK):
         done: list[int] = []
         for message in imap.fetch_messages(client, uids[start:start + CHUNK]):
             result = intake.ingest_message(key, message.raw, uid=message.uid, uidvalidity=uidvalidity,
-                                           folder=folder, internal_date=message.internal_date)
+                                           folder=folder, internal_date=message.internal_date, rules=rules)
             db.session.commit()
             done.append(message.uid)
             new += int(result.is_new)
         _flag(key, mailbox, client, uidvalidity, done)
-        lock.extend(POLL_LOCK_TTL, replace_ttl=True)
+        if not _keep_lock(lock):
+            logger.warning("mailbox %s: the poll lock was lost (Redis restarted?); the next poll reads the rest", key)
+            break
     return new
+
+
+def _keep_lock(lock: Any) -> bool:
+    """Renew the poll's lock; take it again if it vanished (Redis lost it). False: another poll has it."""
+    try:
+        lock.extend(POLL_LOCK_TTL, replace_ttl=True)
+        return True
+    except LockError:
+        return bool(lock.acquire(blocking=False))
 
 
 def _flag(key: str, mailbox: imap.MailboxUrl, client: Any, uidvalidity: int | None, uids: Sequence[int]) -> None:

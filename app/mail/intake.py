@@ -76,9 +76,20 @@ def normalize_company(name: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", folded))
 
 
-def _labels() -> dict[str, str] | None:
-    """The form labels of the directory; None (the built-in ones) while the directory is empty."""
-    return form_fields.load_form_labels() or None
+@dataclass(frozen=True)
+class IntakeRules:
+    """What the administrator configured, read once per poll: form labels, category keywords, size limit."""
+
+    labels: dict[str, str] | None  # None: the built-in labels (the directory is empty)
+    category_rules: list[tuple[str, str]] | None  # None: the built-in keywords
+    max_attachment_bytes: int
+
+
+def load_rules() -> IntakeRules:
+    """The intake rules from the directories and settings now (a change applies at the next poll)."""
+    return IntakeRules(labels=form_fields.load_form_labels() or None,
+                       category_rules=form_fields.load_category_rules() or None,
+                       max_attachment_bytes=mailboxes.max_attachment_bytes())
 
 
 def _sender(parsed: ParsedMessage) -> str:
@@ -102,16 +113,19 @@ def find_entry(mailbox: str, key: str) -> MailIntakeEntry | None:
 
 
 def ingest_message(mailbox: str, raw: bytes, *, uid: int | None = None, uidvalidity: int | None = None,
-                   folder: str | None = None, internal_date: datetime | None = None) -> Ingested:
+                   folder: str | None = None, internal_date: datetime | None = None,
+                   rules: IntakeRules | None = None) -> Ingested:
     """Turn one raw message from `mailbox` (a setting key) into its outcome; returns its log entry.
 
     A message already in the log (same Message-ID, or the same bytes when it has none) makes nothing new:
     its entry is returned with `is_new=False` (and its UID updated, so the worker can flag it).
     Never raises for the message's content: an unreadable message is `quarantined`, an error while
     making the deal or activity is `failed`, both with the reason. Flushes; the caller commits.
+    `rules`: `load_rules()` once per poll (read now when not given).
     """
+    rules = rules or load_rules()
     try:
-        parsed: ParsedMessage | None = parse_message(raw, _labels())
+        parsed: ParsedMessage | None = parse_message(raw, rules.labels)
         unparsable = ""
     except UnparsableMessage as e:
         parsed, unparsable = None, str(e)
@@ -140,7 +154,7 @@ def ingest_message(mailbox: str, raw: bytes, *, uid: int | None = None, uidvalid
     if parsed is None:
         entry.outcome, entry.reason = QUARANTINED, unparsable
     else:
-        _process(entry, parsed)
+        _process(entry, parsed, rules)
     db.session.flush()
     return Ingested(entry, is_new=True)
 
@@ -151,11 +165,11 @@ def _seen_again(entry: MailIntakeEntry, uid: int | None, uidvalidity: int | None
         db.session.flush()
 
 
-def _process(entry: MailIntakeEntry, parsed: ParsedMessage) -> None:
+def _process(entry: MailIntakeEntry, parsed: ParsedMessage, rules: IntakeRules) -> None:
     """Decide and make the outcome in a savepoint; an error leaves `failed` with the reason."""
     try:
         with db.session.begin_nested():
-            _decide(entry, parsed)
+            _decide(entry, parsed, rules)
             db.session.flush()
     except Exception as e:  # any error of the deal/activity services: the message must still be logged
         logger.exception("mail intake: message %s of %s failed", entry.id, entry.mailbox)
@@ -170,7 +184,7 @@ def _error_text(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _decide(entry: MailIntakeEntry, parsed: ParsedMessage) -> None:
+def _decide(entry: MailIntakeEntry, parsed: ParsedMessage, rules: IntakeRules) -> None:
     kind = get_kind(DEAL_KIND)
     notes: list[str] = []
     if parsed.is_automatic:
@@ -185,15 +199,15 @@ def _decide(entry: MailIntakeEntry, parsed: ParsedMessage) -> None:
     if deal is not None:
         entry.activity_id = _attach_email(kind, deal, parsed, entry)
         entry.outcome, entry.record_type, entry.record_id = ACTIVITY, kind.name, deal.id
-        notes += _attachment_notes(parsed)
+        notes += _attachment_notes(parsed, rules)
     elif entry.mailbox == mailboxes.INBOX_ACTIVITY:
         entry.outcome = QUARANTINED
         notes.append(_("The message names no deal (a number like [D-123] in the subject, or a reply to a message "
                        "of a deal)."))
     else:
-        deal, deal_notes = _create_deal(kind, parsed, entry)
+        deal, deal_notes = _create_deal(kind, parsed, entry, rules)
         entry.outcome, entry.record_type, entry.record_id = CREATED_DEAL, kind.name, deal.id
-        notes += deal_notes + _attachment_notes(parsed)
+        notes += deal_notes + _attachment_notes(parsed, rules)
     if parsed.defects:
         notes.append(_("MIME problems: %(defects)s.", defects=", ".join(parsed.defects)))
     entry.reason = " ".join(notes)[:4000]
@@ -234,9 +248,9 @@ def _attach_email(kind: RecordKind, deal: Any, parsed: ParsedMessage, entry: Mai
     return int(activity.id)
 
 
-def _attachment_notes(parsed: ParsedMessage) -> list[str]:
+def _attachment_notes(parsed: ParsedMessage, rules: IntakeRules) -> list[str]:
     """Notes about attachments: the oversized ones are skipped (kept only in the raw message)."""
-    limit = mailboxes.max_attachment_bytes()
+    limit = rules.max_attachment_bytes
     notes = []
     for attachment in parsed.attachments:
         if len(attachment.content) > limit:
@@ -248,7 +262,8 @@ def _attachment_notes(parsed: ParsedMessage) -> list[str]:
 # ------------------------------------------------------------------------------ a deal from a message
 
 
-def _deal_values(parsed: ParsedMessage) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+def _deal_values(parsed: ParsedMessage,
+                 rules: IntakeRules) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     """Card data, contacts and the fields the card form does not expose (marketing, received)."""
     f = parsed.form_fields
     company = _clip(f.get("company"), NAME_MAX)
@@ -260,7 +275,7 @@ def _deal_values(parsed: ParsedMessage) -> tuple[dict[str, Any], list[dict[str, 
     data: dict[str, Any] = {
         "name": name, "company_name": company or None, "description": description,
         "users_count": users if isinstance(users, int) and 0 <= users <= 2**31 - 1 else None,
-        "request_category": form_fields.request_category(parsed.subject, form_fields.load_category_rules() or None),
+        "request_category": form_fields.request_category(parsed.subject, rules.category_rules),
         "request_source": "website" if parsed.is_form else "email",
     }
     contacts = []
@@ -278,9 +293,10 @@ def _deal_values(parsed: ParsedMessage) -> tuple[dict[str, Any], list[dict[str, 
     return data, contacts, extra
 
 
-def _create_deal(kind: RecordKind, parsed: ParsedMessage, entry: MailIntakeEntry) -> tuple[Any, list[str]]:
+def _create_deal(kind: RecordKind, parsed: ParsedMessage, entry: MailIntakeEntry,
+                 rules: IntakeRules) -> tuple[Any, list[str]]:
     """A deal through the records machinery (its process starts: "Take to work" for the CRM Managers)."""
-    data, contacts, extra = _deal_values(parsed)
+    data, contacts, extra = _deal_values(parsed, rules)
     extra["received_at"] = extra.get("received_at") or entry.received_at
     # Columns the deal model has (the marketing columns come with the activities work).
     extra = {k: v for k, v in extra.items() if v is not None and hasattr(kind.model, k)}
@@ -290,8 +306,8 @@ def _create_deal(kind: RecordKind, parsed: ParsedMessage, entry: MailIntakeEntry
         data["counterparty_id"] = counterparty.id
     for _attempt in range(3):
         try:
-            with db.session.begin_nested():
-                deal = records.create_record(kind, data, None, contacts=contacts, extra=extra)
+            # create_record checks everything before it writes: a refusal leaves nothing to undo.
+            deal = records.create_record(kind, data, None, contacts=contacts, extra=extra)
             break
         except InvalidInput as e:
             # A value the form does not accept (an odd phone or e-mail): drop it, say so, make the deal.
@@ -443,7 +459,8 @@ def retry_entry(entry_id: int, actor: User) -> MailIntakeEntry:
     if not entry.is_retryable:
         raise Conflict(_("Only quarantined or failed messages can be retried."))
     try:
-        parsed = parse_message(entry.raw, _labels())
+        rules = load_rules()
+        parsed = parse_message(entry.raw, rules.labels)
     except UnparsableMessage as e:
         entry.attempts += 1
         entry.reason = str(e)
@@ -452,7 +469,7 @@ def retry_entry(entry_id: int, actor: User) -> MailIntakeEntry:
     entry.attempts += 1
     entry.outcome, entry.reason = FAILED, ""
     entry.record_type = entry.record_id = entry.activity_id = None
-    _process(entry, parsed)
+    _process(entry, parsed, rules)
     db.session.flush()
     return entry
 
