@@ -10,6 +10,7 @@ from flask import current_app
 
 from app.assignments.services import AssignmentData, create_assignment
 from app.catalog.services import create_product
+from app.mail.demo import demo_mail
 from app.contracts.demo import demo_contracts
 from app.records.lines import add_line
 from app.auth.models import User
@@ -71,6 +72,8 @@ def load_demo(force: bool = False) -> bool:
     _demo_deals(director, m1, m2)
     db.session.flush()
     demo_contracts(director, m1)
+    db.session.flush()
+    demo_mail()
     db.session.flush()
     return True
 

@@ -29,6 +29,7 @@ from app.auth.models import User
 from app.counterparties import services as counterparties
 from app.counterparties.models import ContactPerson, Counterparty
 from app.db import utcnow
+from app.documents import storage
 from app.errors import Conflict, CrmError, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.access.services import is_admin, sees_all_records
@@ -199,7 +200,7 @@ def _decide(entry: MailIntakeEntry, parsed: ParsedMessage, rules: IntakeRules) -
     if deal is not None:
         entry.activity_id = _attach_email(kind, deal, parsed, entry)
         entry.outcome, entry.record_type, entry.record_id = ACTIVITY, kind.name, deal.id
-        notes += _attachment_notes(parsed, rules)
+        notes += _store_attachments(kind, deal.id, parsed, rules)
     elif entry.mailbox == mailboxes.INBOX_ACTIVITY:
         entry.outcome = QUARANTINED
         notes.append(_("The message names no deal (a number like [D-123] in the subject, or a reply to a message "
@@ -207,7 +208,7 @@ def _decide(entry: MailIntakeEntry, parsed: ParsedMessage, rules: IntakeRules) -
     else:
         deal, deal_notes = _create_deal(kind, parsed, entry, rules)
         entry.outcome, entry.record_type, entry.record_id = CREATED_DEAL, kind.name, deal.id
-        notes += deal_notes + _attachment_notes(parsed, rules)
+        notes += deal_notes + _store_attachments(kind, deal.id, parsed, rules)
     if parsed.defects:
         notes.append(_("MIME problems: %(defects)s.", defects=", ".join(parsed.defects)))
     entry.reason = " ".join(notes)[:4000]
@@ -248,14 +249,26 @@ def _attach_email(kind: RecordKind, deal: Any, parsed: ParsedMessage, entry: Mai
     return int(activity.id)
 
 
-def _attachment_notes(parsed: ParsedMessage, rules: IntakeRules) -> list[str]:
-    """Notes about attachments: the oversized ones are skipped (kept only in the raw message)."""
-    limit = rules.max_attachment_bytes
-    notes = []
+def _store_attachments(kind: RecordKind, deal_id: int, parsed: ParsedMessage, rules: IntakeRules) -> list[str]:
+    """Put the message's attachments in the deal's folder of the Document Library; notes for the skipped ones.
+
+    An attachment over the size limit, or one the library refuses, is skipped with a note: it stays in the
+    raw message kept in the log, and the message is processed all the same.
+    """
+    notes: list[str] = []
     for attachment in parsed.attachments:
-        if len(attachment.content) > limit:
+        size = len(attachment.content)
+        if size > rules.max_attachment_bytes:
             notes.append(_("Attachment %(name)s (%(size)s bytes) skipped: larger than %(limit)s bytes.",
-                           name=attachment.filename, size=len(attachment.content), limit=limit))
+                           name=attachment.filename, size=size, limit=rules.max_attachment_bytes))
+            continue
+        try:
+            with db.session.begin_nested():
+                storage.store_file(attachment.filename, attachment.content, attachment.content_type, None,
+                                   record=(kind.name, deal_id))
+        except CrmError as e:
+            notes.append(_("Attachment %(name)s not stored: %(reason)s", name=attachment.filename,
+                           reason=e.summary))
     return notes
 
 

@@ -179,3 +179,43 @@ def test_an_error_while_making_the_deal_is_failed_with_the_reason(
     db.session.commit()
     assert entry.outcome == "failed" and "the deal service is down" in entry.reason and entry.raw
     assert db.session.scalar(sa.select(sa.func.count()).select_from(get_kind("deal").model)) == 0
+
+
+def mail_with_attachments(message_id: str, subject: str, sizes: dict[str, int]) -> bytes:
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    msg = EmailMessage()
+    msg["Message-ID"], msg["From"], msg["To"], msg["Subject"] = message_id, "Petr <petr@client.example>", \
+        "sales@crm.example", subject
+    msg.set_content("Please see the attached files.")
+    for name, size in sizes.items():
+        msg.add_attachment(b"x" * size, maintype="application", subtype="octet-stream", filename=name)
+    return msg.as_bytes(policy=SMTP)
+
+
+def test_attachments_go_to_the_deal_folder_and_oversized_ones_are_skipped_with_a_note(
+        db_session: Any, users: dict[str, Any]) -> None:
+    from app.documents.models import DocumentFile
+    from app.settings.models import Setting
+
+    db.session.add(Setting(key="mail-max-attachment-bytes", value="1000", description=""))
+    db.session.flush()
+    raw = mail_with_attachments("<att@x>", "Our requirements", {"spec.pdf": 500, "video.mp4": 5000})
+
+    entry = intake.ingest_message(INBOX_CRM, raw).entry
+    assert entry.outcome == "created_deal", entry.reason
+    assert "video.mp4 (5000 bytes) skipped" in entry.reason
+    names = db.session.scalars(sa.select(DocumentFile.name).where(DocumentFile.record_type == "deal",
+                                                                  DocumentFile.record_id == entry.record_id)).all()
+    assert names == ["spec.pdf"]
+    assert entry.raw == raw  # the skipped attachment is still in the kept message
+
+    deal = deal_of(entry)
+    reply = mail_with_attachments("<att2@x>", f"Re: [D-{deal.number}] signed", {"contract.pdf": 100})
+    activity = intake.ingest_message(INBOX_ACTIVITY, reply).entry
+    assert activity.outcome == "activity" and activity.activity_id
+    names = db.session.scalars(sa.select(DocumentFile.name).where(DocumentFile.record_type == "deal",
+                                                                  DocumentFile.record_id == deal.id)
+                               .order_by(DocumentFile.name)).all()
+    assert names == ["contract.pdf", "spec.pdf"]

@@ -98,11 +98,14 @@ def form_mail(n: int, company: str = "ООО «Ромашка»") -> bytes:
 
 
 @pytest.fixture
-def intake_app(worker_app: Flask) -> Flask:
-    """The worker's app with what a migrated install has: groups, the deployed BPMN, the directories' seed."""
+def intake_app(worker_app: Flask, tmp_path: Path) -> Flask:
+    """The worker's app with what a migrated install has: groups, the deployed BPMN, the directories' seed;
+    attachments stored under this test's directory."""
     from app.auth.services import default_groups, ensure_groups
     from app.directories.services import ensure_seed
     from app.processes.services import deploy_directory
+
+    worker_app.config["CRM_DOCUMENTS_DIR"] = str(tmp_path / "documents")
 
     with worker_app.app_context():
         ensure_groups(default_groups(worker_app.config))
