@@ -288,3 +288,12 @@ SERVICE_TASKS: dict[str, Callable[..., Any]] = {
 RECORD_TYPES = (RecordType(name=RECORD_TYPE, describe=describe, url_endpoint="assignments.detail",
                            on_task_reassigned=on_task_reassigned, reassign_requires_director=False,
                            summary=summarize_assignment),)
+
+
+def move_record_assignments(record_type: str, from_record_id: int, to_record_id: int) -> list[Assignment]:
+    """Link the assignments made from one record to another of the same kind (a deal merge); returns them."""
+    moved = list_record_assignments(record_type, from_record_id)
+    for assignment in moved:
+        assignment.record_id = to_record_id
+    db.session.flush()
+    return moved

@@ -48,7 +48,7 @@ DEAL = RecordKind(
     filters=REQUEST_FILTERS,
     export_columns=export_columns("number", "name", "status", "responsible", "client", "amount", "users_count",
                                   "request_category", "request_source", "created"),
-    main_widgets=("deals/_stages.html", "deals/_lead_link.html"),
+    main_widgets=("deals/_stages.html", "deals/_lead_link.html", "deals/_marketing.html"),
     line_model=DealLine,
     tabs=(("products", _l("Products and Services"), ("records/_lines.html",)),
           ("orders", _l("Orders"), ("deals/_orders.html",)), ("payments", _l("Payments"), ("deals/_payments.html",))),

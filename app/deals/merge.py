@@ -4,9 +4,16 @@ The merged deal is kept (never deleted), points at the main deal (`merged_into_i
 (the deal kind's `closed_when`) and its process is canceled with its open tasks. Its comments and
 history stay where they are; a summary comment on the main deal lists what the merged deal held.
 Writes flush only; the caller commits. Raises NotFound, PermissionDenied, InvalidInput, Conflict.
+
+Merge steps: besides fields, contacts and observers, each step moves one more kind of thing and
+returns the summary lines it adds to the main deal's comment: `fn(main, merged, actor) -> [str]`.
+The built-in steps move the activities, the assignments made from the deal and (when the main deal
+has none) its products and services lines, and list the comments that stay. Other domains (orders,
+payments, documents) add theirs with `register_merge_step(fn)` without app.deals importing them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,13 +23,17 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.activities import services as activities
+from app.activities.models import COMMENT_MAX_LENGTH, Activity
+from app.assignments import services as assignments
 from app.auth.models import User
 from app.deals.models import Deal
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.labels import label
 from app.processes import services as processes
 from app.records import services as records
 from app.records.kinds import RecordKind, get_kind
+from app.records.lines import record_lines
 from app.records.models import record_observers
 
 # The card fields a merge fills on the main deal when they are empty there (the name always stays).
@@ -38,6 +49,22 @@ class MergeResult:
     contacts_moved: list[str] = field(default_factory=list)  # copied to the main deal
     contacts_kept: list[str] = field(default_factory=list)   # already on the main deal
     observers_added: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)           # the merge steps' summary lines
+
+
+# A merge step: (main, merged, actor) -> summary lines for the main deal's comment.
+MergeStep = Callable[[Deal, Deal, User], list[str]]
+_REGISTERED_STEPS: list[MergeStep] = []
+
+
+def register_merge_step(step: MergeStep) -> None:
+    """Run `step` in every merge after the built-in ones (once, however often it is registered).
+
+    A step moves what its domain holds from the merged deal to the main deal (flush only) and returns
+    the lines it adds to the summary comment; it may raise a CrmError, which refuses the whole merge.
+    """
+    if step not in _REGISTERED_STEPS:
+        _REGISTERED_STEPS.append(step)
 
 
 def is_merged(deal: Deal) -> bool:
@@ -116,6 +143,8 @@ def merge_deal(merged_id: int, main_id: Any, actor: User) -> MergeResult:
     _take_fields(kind, main, merged, actor, result)
     _copy_contacts(kind, main, merged, result)
     _add_observers(kind, main, merged, result)
+    for step in (*BUILT_IN_STEPS, *_REGISTERED_STEPS):
+        result.steps.extend(step(main, merged, actor))
     moment = processes.now()
     merged.merged_into_id = main.id
     merged.updated_at = moment
@@ -191,7 +220,77 @@ def _summary(kind: RecordKind, result: MergeResult) -> str:
         lines.append(_("Contacts already here: %(contacts)s.", contacts="; ".join(result.contacts_kept)))
     if result.observers_added:
         lines.append(_("New observers: %(people)s.", people=", ".join(result.observers_added)))
-    return "\n".join(lines)
+    text = "\n".join(lines + result.steps)
+    # A comment holds COMMENT_MAX_LENGTH characters: a merged deal that held a lot is cut, not refused.
+    return text if len(text) <= COMMENT_MAX_LENGTH else text[:COMMENT_MAX_LENGTH - 1] + "…"
+
+
+# --------------------------------------------------------------------------- built-in merge steps
+
+#: How many of the merged deal's comments the summary quotes (and how much of each).
+SUMMARY_COMMENTS, SUMMARY_COMMENT_LENGTH = 20, 200
+
+
+def _activity_label(a: Activity) -> str:
+    return f"{label('activity_kind', a.kind)} “{a.subject}” ({label('activity_status', a.status).lower()})"
+
+
+def move_activities_step(main: Deal, merged: Deal, actor: User) -> list[str]:
+    """The merged deal's activities (planned, done, received emails) move to the main deal."""
+    held = activities.list_activities("deal", merged.id)
+    if not held:
+        return []
+    activities.move_activities("deal", merged.id, main.id)
+    return [_("Activities moved here: %(items)s.", items="; ".join(_activity_label(a) for a in reversed(held)))]
+
+
+def move_assignments_step(main: Deal, merged: Deal, actor: User) -> list[str]:
+    """The assignments made from the merged deal now belong to the main deal (their tasks go on)."""
+    moved = assignments.move_record_assignments("deal", merged.id, main.id)
+    if not moved:
+        return []
+    return [_("Assignments moved here: %(items)s.",
+              items="; ".join(f"{a.display_number} “{a.title}”" for a in reversed(moved)))]
+
+
+def move_lines_step(main: Deal, merged: Deal, actor: User) -> list[str]:
+    """Products and services lines move only when the main deal has none (two price lists do not mix)."""
+    kind = get_kind("deal")
+    theirs = record_lines(kind, merged.id)
+    if not theirs.lines:
+        return []
+    names = "; ".join(f"{v.line.name} × {v.line.quantity.normalize():f}" for v in theirs.lines)
+    if record_lines(kind, main.id).lines:
+        return [_("Its products and services lines stay on %(number)s (this deal has its own): %(lines)s.",
+                  number=merged.display_number, lines=names)]
+    model = kind.line_model
+    db.session.execute(sa.update(model).where(model.owner_column() == merged.id)
+                       .values({model.owner_field: main.id}).execution_options(synchronize_session=False))
+    db.session.flush()
+    total = record_lines(kind, main.id).total.gross
+    if total != main.amount:  # the amount follows the lines, as when lines are added
+        activities.record_change(kind.name, main.id, "amount", main.amount, total, actor.id)
+        main.amount = total
+    return [_("Products and services lines moved here (this deal had none): %(lines)s.", lines=names)]
+
+
+def list_comments_step(main: Deal, merged: Deal, actor: User) -> list[str]:
+    """The merged deal's comments stay where they are; the summary quotes them."""
+    held = activities.list_comments("deal", merged.id, limit=SUMMARY_COMMENTS + 1)
+    if not held:
+        return []
+    lines = [_("Its comments stay on %(number)s:", number=merged.display_number)]
+    for c in reversed(held[:SUMMARY_COMMENTS]):
+        text = " ".join(c.text.split())
+        text = text if len(text) <= SUMMARY_COMMENT_LENGTH else text[:SUMMARY_COMMENT_LENGTH - 1] + "…"
+        lines.append(f"— {c.author.display_name if c.author else _('System')}: {text}")
+    if len(held) > SUMMARY_COMMENTS:
+        lines.append(_("… and more on %(number)s.", number=merged.display_number))
+    return lines
+
+
+BUILT_IN_STEPS: tuple[MergeStep, ...] = (move_activities_step, move_assignments_step, move_lines_step,
+                                         list_comments_step)
 
 
 def find_deal_id_by_number(text: str) -> int | None:

@@ -33,7 +33,7 @@ def _snapshot(*deal_ids: int) -> Any:
     from app.extensions import db
 
     tables = ("deals", "deal_contacts", "record_observers", "comments", "process_instances", "human_tasks",
-              "field_changes")
+              "field_changes", "activities", "assignments", "deal_lines")
     return {t: [tuple(r) for r in db.session.execute(sa.text(f"SELECT * FROM {t} ORDER BY 1, 2"))] for t in tables}
 
 
@@ -181,3 +181,95 @@ def test_a_merged_deal_is_neither_claimable_nor_on_the_kanban(client, users, db_
     login(client, "director")
     board = client.get("/deals/kanban").get_data(as_text=True)
     assert "Дубль без ответственного" not in board and "Основная сделка" in board
+
+
+def _line(deal: Any, actor: Any, name: str, price: str) -> Any:
+    from app.records.kinds import get_kind
+    from app.records.lines import add_line
+
+    return add_line(get_kind("deal"), deal.id, {"name": name, "price": price, "quantity": "2", "vat_rate": "20"},
+                    actor)
+
+
+def _main_comment(main_id: int) -> str:
+    from app.activities.models import Comment
+    from app.extensions import db
+
+    return str(db.session.scalars(sa.select(Comment.text).where(Comment.record_type == "deal",
+                                                                Comment.record_id == main_id)).one())
+
+
+def test_merge_moves_activities_assignments_and_lines_and_lists_the_comments(client, seeded, db_session):
+    from datetime import date, timedelta
+
+    from app.activities.services import add_activity, add_comment, list_activities
+    from app.assignments.services import AssignmentData, create_record_assignment, list_record_assignments
+    from app.records.kinds import get_kind
+
+    director = seeded["director"]
+    main, duplicate = _pair(seeded, db_session)
+    add_activity("deal", duplicate.id, {"kind": "meeting", "subject": "Demo for Romashka",
+                                        "due_at": "2099-01-01T10:00:00+03:00"}, director.id)
+    add_comment("deal", duplicate.id, "They asked for a discount", director.id)
+    assignment = create_record_assignment(get_kind("deal"), duplicate.id, AssignmentData(
+        title="Check the requisites", executor="manager1", due_date=date.today() + timedelta(days=2)), director)
+    _line(duplicate, director, "CRM licence", "1000.00")
+    db_session.commit()
+
+    response = client.post(f"/api/v1/deals/{duplicate.id}/merge", json={"main_deal_id": main.id},
+                           headers=api_token(client, "director"))
+    assert response.status_code == 200, response.get_json()
+    db_session.expire_all()
+    assert [a.subject for a in list_activities("deal", main.id)] == ["Demo for Romashka"]
+    assert list_activities("deal", duplicate.id) == []
+    assert [a.id for a in list_record_assignments("deal", main.id)] == [assignment.id]
+    assert response.get_json()["main"]["amount"] == "2400.00"  # 2 × 1000 + 20% VAT: the amount follows the lines
+    text = _main_comment(main.id)
+    assert "Activities moved here: Meeting “Demo for Romashka” (planned)." in text
+    assert f"Assignments moved here: {assignment.display_number} “Check the requisites”." in text
+    assert "Products and services lines moved here (this deal had none): CRM licence × 2." in text
+    assert f"Its comments stay on {duplicate.display_number}:" in text
+    assert "— Dmitry Director: They asked for a discount" in text
+    from app.activities.models import Comment
+
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
+        Comment.record_id == duplicate.id, Comment.record_type == "deal")) == 1  # the comment stays
+
+    # The main deal and the assignment's card show it: the assignment's task is in the main deal's All Tasks.
+    login(client, "manager1")
+    card = client.get(f"/deals/{main.id}").get_data(as_text=True)
+    assert "Check the requisites" in card and "Demo for Romashka" in card
+
+
+def test_lines_stay_when_the_main_deal_has_its_own_and_registered_steps_run(client, seeded, db_session):
+    from app.deals import merge
+
+    director = seeded["director"]
+    main, duplicate = _pair(seeded, db_session)
+    _line(main, director, "Main licence", "500.00")
+    _line(duplicate, director, "Duplicate licence", "700.00")
+    db_session.commit()
+    calls: list[tuple[int, int, str]] = []
+
+    def orders_step(main_deal: Any, merged_deal: Any, actor: Any) -> list[str]:
+        calls.append((main_deal.id, merged_deal.id, actor.login))
+        return ["Orders moved here: none."]
+
+    merge.register_merge_step(orders_step)
+    merge.register_merge_step(orders_step)  # registered once however often it is asked
+    try:
+        response = client.post(f"/api/v1/deals/{duplicate.id}/merge", json={"main_deal_id": main.id},
+                               headers=api_token(client, "director"))
+    finally:
+        merge._REGISTERED_STEPS.remove(orders_step)
+    assert response.status_code == 200, response.get_json()
+    assert calls == [(main.id, duplicate.id, "director")]
+    assert response.get_json()["main"]["amount"] == "1200.00"  # its own line only
+    text = _main_comment(main.id)
+    assert (f"Its products and services lines stay on {duplicate.display_number} (this deal has its own): "
+            "Duplicate licence × 2.") in text
+    assert text.endswith("Orders moved here: none.")
+    from app.deals.models import DealLine
+
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(DealLine).where(
+        DealLine.deal_id == duplicate.id)) == 1
