@@ -154,12 +154,14 @@ def _register_record_kinds(app: Flask) -> None:
     from app.contracts.kind import AGREEMENT, CONTRACT
     from app.deals.kind import DEAL
     from app.leads.kind import LEAD
+    from app.orders.kind import ORDER
+    from app.payments.kind import PAYMENT
     from app.records.api import make_api_blueprint
     from app.records.kinds import register_kinds
     from app.records.lines_views import add_line_api, add_line_views
     from app.records.views import make_blueprint, templates_bp
 
-    kinds = (LEAD, DEAL, CONTRACT, AGREEMENT)
+    kinds = (LEAD, DEAL, CONTRACT, AGREEMENT, ORDER, PAYMENT)
     register_kinds(app, kinds)
     app.register_blueprint(templates_bp)
     for kind in kinds:
@@ -278,6 +280,13 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     csrf.exempt(settings_api_bp)
     csrf.exempt(mail_api_bp)
+    # Orders and payments of a deal or an order (/api/v1/deals/<id>/orders|payments, /api/v1/orders/<id>/payments).
+    from app.orders.api import bp as deal_orders_api_bp
+    from app.payments.api import bp as record_payments_api_bp
+
+    for bp in (deal_orders_api_bp, record_payments_api_bp):
+        app.register_blueprint(bp)
+        csrf.exempt(bp)
     # The API authenticates with bearer tokens; session-authenticated API writes are checked
     # for CSRF inside the API blueprint itself.
     for bp in (api_bp, counterparties_api_bp, directories_api_bp, products_api_bp):

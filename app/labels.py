@@ -44,6 +44,21 @@ LABELS: dict[str, dict[str, Any]] = {
         "active": _p("agreement status", "Active"),
         "annulled": _p("agreement status", "Annulled"),
     },
+    "order_status": {
+        "placement": _p("order status", "Placement"),
+        "approving": _p("order status", "Approving"),
+        "execution": _p("order status", "Execution"),
+        "completed": _p("order status", "Completed"),
+        "canceled": _p("order status", "Canceled"),
+    },
+    "payment_status": {
+        "draft": _p("payment status", "Draft"),
+        "planned": _p("payment status", "Planned"),
+        "partially_paid": _p("payment status", "Partially paid"),
+        "paid": _p("payment status", "Paid"),
+        "expired": _p("payment status", "Expired"),
+        "canceled": _p("payment status", "Canceled"),
+    },
     "assignment_status": {
         "in_progress": _p("assignment status", "In progress"),
         "in_review": _p("assignment status", "In review"),
@@ -77,6 +92,9 @@ LABELS: dict[str, dict[str, Any]] = {
         "counterparty": _p("history field", "Counterparty"),
         "name": _p("history field", "Name"),
         "disqualification_reason": _p("history field", "Disqualification reason"),
+        "planned_date": _p("history field", "Planned date"),
+        "actual_date": _p("history field", "Actual date"),
+        "currency": _p("history field", "Currency"),
         "contract": _p("history field", "Contract"),
         "contract_number": _p("history field", "Contract number"),
         "contract_date": _p("history field", "Contract date"),
@@ -88,6 +106,8 @@ LABELS: dict[str, dict[str, Any]] = {
     "process": {
         "assignment": _p("process", "Assignment"),
         "lead_qualification": _p("process", "Lead qualification"),
+        "order_cycle": _p("process", "Order cycle"),
+        "payment_cycle": _p("process", "Payment cycle"),
     },
     "counterparty_type": {
         "buyer": _p("counterparty type", "Buyer"),

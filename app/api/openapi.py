@@ -176,13 +176,10 @@ PRODUCT_WRITE: dict[str, Schema] = {
     "vat_rate": {"type": "string", "description": "A `vat_rate` code: 20, 10, 0 or without_vat (`none`)."},
 }
 LINE_AMOUNTS: dict[str, Schema] = {"amount": MONEY, "vat_amount": MONEY, "amount_with_vat": MONEY}
-DEAL_LINE = obj({"id": INTEGER, "deal_id": INTEGER, "product_id": nullable(INTEGER), **PRODUCT_WRITE,
-                 "quantity": STRING, "discount_percent": STRING, "position": INTEGER, **LINE_AMOUNTS})
 LINE_WRITE: dict[str, Schema] = {
     "product_id": INTEGER, **PRODUCT_WRITE, "price": DECIMAL_IN, "quantity": DECIMAL_IN,
-    "discount_percent": DECIMAL_IN, "version": {"type": "integer", "description": "The deal's version (optional)."}}
+    "discount_percent": DECIMAL_IN, "version": {"type": "integer", "description": "The record's version (optional)."}}
 PRODUCT_TARGETS = ("products_api.get_product", "products_api.update_product")
-LINE_TARGETS = ("deals_api.update_line", "deals_api.remove_line")
 
 ME = obj({"id": INTEGER, "login": LOGIN, "full_name": STRING, "email": nullable(STRING),
           "groups": {"type": "array", "items": STRING}, "line_manager": nullable(LOGIN), "locale": STRING})
@@ -233,9 +230,6 @@ COMPONENTS: dict[str, Schema] = {
     "ProcessVersion": PROCESS_VERSION,
     "Product": obj({"id": INTEGER, **PRODUCT_WRITE, "is_active": BOOLEAN, "version": INTEGER,
                     "created_at": DATE_TIME, "updated_at": DATE_TIME}),
-    "DealLine": DEAL_LINE,
-    "DealLines": obj({"items": {"type": "array", "items": ref("DealLine")}, "total": INTEGER,
-                      "totals": obj(LINE_AMOUNTS), "deal_amount": nullable(MONEY), "version": INTEGER}),
 }
 
 
@@ -393,17 +387,6 @@ def core_operations() -> dict[str, Op]:
             "Change a catalog entry (CRM staff; deal lines keep their copies)", "Products", ref("Product"),
             errors=(403, 409, 422), body=obj({**PRODUCT_WRITE, "is_active": BOOLEAN, "version": INTEGER},
                                              required=["version"])),
-        "deals_api.list_lines": Op("A deal's products and services lines with totals", "Deals", ref("DealLines")),
-        "deals_api.add_line": Op(
-            "Add a line: from the catalog (`product_id`) or typed (`name`, `price`)", "Deals", ref("DealLine"),
-            status=201, errors=(403, 409, 422), body=obj(LINE_WRITE, required=[]),
-            description="The deal's amount becomes the lines' total with VAT. 409: the deal is closed, or "
-                        "`version` (optional) is stale.",
-            links=links_to(*LINE_TARGETS, record_id="$response.body#/deal_id", line_id="$response.body#/id")),
-        "deals_api.update_line": Op("Change a line for this deal", "Deals", ref("DealLine"), errors=(403, 409, 422),
-                                    body=obj({k: v for k, v in LINE_WRITE.items() if k != "product_id"},
-                                             required=[])),
-        "deals_api.remove_line": Op("Remove a line", "Deals", None, status=204, errors=(403, 409)),
     }
 
 
@@ -533,6 +516,64 @@ def record_operations(kind: RecordKind) -> tuple[dict[str, Op], dict[str, Schema
                                          "and in the executor's Current tasks."),
     }
     return {endpoints[name]: op for name, op in ops.items()}, _kind_schemas(kind)
+
+
+def line_operations(kind: RecordKind) -> tuple[dict[str, Op], dict[str, Schema]]:
+    """The product and service lines of a kind with a `line_model` (app/records/lines_views.py) and their schemas."""
+    bp, title, tag = f"{kind.plural}_api", kind.name.title(), str(kind.plural).title()
+    owner = f"{kind.name}_id"
+    targets = (f"{bp}.update_line", f"{bp}.remove_line")
+    line = obj({"id": INTEGER, owner: INTEGER, "product_id": nullable(INTEGER), **PRODUCT_WRITE, "quantity": STRING,
+                "discount_percent": STRING, "position": INTEGER, **LINE_AMOUNTS})
+    lines = obj({"items": {"type": "array", "items": ref(f"{title}Line")}, "total": INTEGER,
+                 "totals": obj(LINE_AMOUNTS), f"{kind.name}_amount": nullable(MONEY), "version": INTEGER})
+    ops = {
+        f"{bp}.list_lines": Op(f"A {kind.name}'s products and services lines with totals", tag, ref(f"{title}Lines")),
+        f"{bp}.add_line": Op(
+            "Add a line: from the catalog (`product_id`) or typed (`name`, `price`)", tag, ref(f"{title}Line"),
+            status=201, errors=(403, 409, 422), body=obj(LINE_WRITE, required=[]),
+            description=f"The {kind.name}'s amount becomes the lines' total with VAT. 409: the {kind.name} is "
+                        "closed, or `version` (optional) is stale.",
+            links=links_to(*targets, record_id=f"$response.body#/{owner}", line_id="$response.body#/id")),
+        f"{bp}.update_line": Op(f"Change a line for this {kind.name}", tag, ref(f"{title}Line"),
+                                errors=(403, 409, 422),
+                                body=obj({k: v for k, v in LINE_WRITE.items() if k != "product_id"}, required=[])),
+        f"{bp}.remove_line": Op("Remove a line", tag, None, status=204, errors=(403, 409)),
+    }
+    return ops, {f"{title}Line": line, f"{title}Lines": lines}
+
+
+def money_operations() -> dict[str, Op]:
+    """Orders and payments of a deal or an order (app/orders/api.py, app/payments/api.py)."""
+    order_body = form_body("crud/order.schema.json", partial=True, extra={"copy_deal_lines": {
+        "type": "boolean", "description": "Copy the deal's lines to the order (default false)."}})
+    payment_body = form_body("crud/payment.schema.json", partial=True)
+    prefilled = ("Fields not given come from the {parent}: {what}. You must be able to change the {parent}.")
+    paid = obj({"order_id": INTEGER, "currency": STRING, "total": MONEY, "paid": MONEY, "outstanding": MONEY})
+    return {
+        "deal_orders_api.list_orders": Op("A deal's orders (visible to you)", "Orders",
+                                          page_of(ref("Order"), paged=False)),
+        "deal_orders_api.create_order": Op(
+            "Create an order of a deal", "Orders", ref("Order"), status=201, errors=(403, 409, 422), body=order_body,
+            description=prefilled.format(parent="deal", what="name, counterparty, company, contract, responsible; "
+                                                             "currency RUB")),
+        "record_payments_api.list_deal_payments": Op("A deal's payments (visible to you)", "Payments",
+                                                     page_of(ref("Payment"), paged=False)),
+        "record_payments_api.create_deal_payment": Op(
+            "Create a payment of a deal", "Payments", ref("Payment"), status=201, errors=(403, 409, 422),
+            body=payment_body, description=prefilled.format(parent="deal", what="counterparty, responsible")),
+        "record_payments_api.list_order_payments": Op("An order's payments (visible to you)", "Payments",
+                                                      page_of(ref("Payment"), paged=False)),
+        "record_payments_api.create_order_payment": Op(
+            "Create a payment of an order", "Payments", ref("Payment"), status=201, errors=(403, 409, 422),
+            body=payment_body, description=prefilled.format(
+                parent="order", what="its deal, counterparty, responsible, currency (a payment of an order is in "
+                                     "its currency) and the outstanding amount")),
+        "record_payments_api.order_paid": Op(
+            "An order's paid and outstanding amounts", "Orders", paid,
+            description="Paid: the amounts of its paid payments plus the part received of partially paid ones, in "
+                        "the order's currency; outstanding: its total with VAT minus paid (never below zero)."),
+    }
 
 
 def deal_operations() -> dict[str, Op]:
@@ -809,6 +850,12 @@ def all_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
         kind_ops, kind_schemas = record_operations(kind)
         ops.update(kind_ops)
         schemas.update(kind_schemas)
+        if kind.line_model is not None:
+            kind_ops, kind_schemas = line_operations(kind)
+            ops.update(kind_ops)
+            schemas.update(kind_schemas)
+    if "orders_api.list" in ops and "payments_api.list" in ops:
+        ops.update(money_operations())
     if "deals_api.list" in ops:
         ops.update(deal_operations())
     if "contracts_api.list" in ops:

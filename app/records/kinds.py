@@ -119,6 +119,9 @@ class RecordKind:
     # Product and service lines (a model on `LineMixin`): the card's lines tab, /<plural>/<id>/lines pages and
     # API (app.records.lines_views); the record's amount follows the lines' total with VAT.
     line_model: Any = None
+    # Called after a card edit changed fields: (record, {field: (old, new)}, actor) -> None (e.g. a payment's new
+    # planned date tells its process to move the due timer). Flushes only, like the edit.
+    after_update: Callable[[Any, Mapping[str, tuple[Any, Any]], Any], None] | None = None
 
     @property
     def status_ids(self) -> tuple[str, ...]:

@@ -174,8 +174,11 @@ def update_record(kind: RecordKind, record_id: int, data: Mapping[str, Any], act
             if not is_commercial_director(actor):
                 raise PermissionDenied(_("Only the Commercial Director can assign the responsible person."))
             new_responsible = _responsible_user(login)
+    changes: dict[str, tuple[Any, Any]] = {}
     for field, value in values.items():
         old = getattr(record, field)
+        if old != value:
+            changes[field] = (old, value)
         if field == "counterparty_id":
             history.record_change(kind.name, record.id, "counterparty", _counterparty_name(old),
                                   _counterparty_name(value), actor.id)
@@ -188,6 +191,8 @@ def update_record(kind: RecordKind, record_id: int, data: Mapping[str, Any], act
     if new_responsible is not record.responsible:
         _set_responsible(kind, record, new_responsible, actor)
     processes.refresh_record_titles(kind.name, record.id)
+    if kind.after_update and changes:
+        kind.after_update(record, changes, actor)
     db.session.flush()
     return record
 

@@ -69,6 +69,10 @@ class Target:
     contract_contact: int = 0
     agreement: int = 0
     agreement_contact: int = 0
+    order: int = 0  # an order of the deal (with a copy of its line), observed like the deal
+    order_contact: int = 0
+    payment: int = 0  # a payment of the order, observed like the deal
+    payment_contact: int = 0
 
 
 @dataclass
@@ -148,6 +152,26 @@ def _plan_activities(actor: Any) -> None:
                                                 "due_at": "2099-01-01T10:00:00+03:00"}, actor.id)
 
 
+def _add_orders(director: Any, targets: dict[str, Target]) -> None:
+    """An order of each manager's deal (its lines copied) and a payment of it, each with a contact, observed like the
+    deal (the order and payment routes)."""
+    from app.orders.services import create_order_for_deal
+    from app.payments.services import create_payment_for
+    from app.records.contacts import add_contact
+    from app.records.kinds import get_kind
+    from app.records.services import set_observers
+
+    for key, target in targets.items():
+        observers = ["observer"] if key == "other" else []
+        order = create_order_for_deal(target.deal, {}, director, copy_deal_lines=True)
+        payment = create_payment_for({"amount": "100.00"}, director, order_id=order.id)
+        for kind, record in (("order", order), ("payment", payment)):
+            set_observers(get_kind(kind), record.id, observers, director)
+            contact = add_contact(get_kind(kind), record.id, {"full_name": "Olga Smirnova"}, director)
+            setattr(target, kind, record.id)
+            setattr(target, f"{kind}_contact", contact.id)
+
+
 def _add_contracts(director: Any, admin: Any, targets: dict[str, Target], counterparty_id: int) -> int:
     """Our legal entity, and a contract and an additional agreement (each with a contact) of each manager's,
     observed like their lead and deal. Returns the legal entity's id."""
@@ -210,6 +234,7 @@ def _build_world(app: Flask) -> World:
                               task=_open_task_of(assignment), assignment=assignment, user=cast[manager].id,
                               token=_issue_token(cast[manager])[0])
     _add_lines(director, targets)
+    _add_orders(director, targets)
     _add_documents(director, targets)
     from app.mail.intake import ingest_message
 
@@ -415,7 +440,8 @@ def _lead_number(lead_id: int) -> int:
 def _body(endpoint: str, world: World, target: Target) -> dict[str, Any]:
     blueprint, _, verb = endpoint.partition(".")
     kind = {"leads": "lead", "leads_api": "lead", "deals": "deal", "deals_api": "deal", "contracts": "contract",
-            "contracts_api": "contract", "agreements": "agreement", "agreements_api": "agreement"}.get(blueprint)
+            "contracts_api": "contract", "agreements": "agreement", "agreements_api": "agreement",
+            "orders": "order", "orders_api": "order", "payments": "payment", "payments_api": "payment"}.get(blueprint)
     make = BODIES.get(endpoint) or (_record_body(kind, verb) if kind else None)
     return make(world, target) if make else {}
 
@@ -425,13 +451,16 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
     owner = {"leads": "lead", "leads_api": "lead", "deals": "deal", "deals_api": "deal",
              "assignments": "assignment", "counterparties": "counterparty",
              "counterparties_api": "counterparty", "contracts": "contract", "contracts_api": "contract",
-             "agreements": "agreement", "agreements_api": "agreement"}.get(blueprint)
+             "agreements": "agreement", "agreements_api": "agreement", "orders": "order", "orders_api": "order",
+             "payments": "payment", "payments_api": "payment"}.get(blueprint)
     if blueprint in ("library", "library_api"):  # the Document Library's routes name the manager's deal
         owner = "deal"
     records = {"lead": target.lead, "deal": target.deal, "assignment": target.assignment,
-               "counterparty": world.counterparty, "contract": target.contract, "agreement": target.agreement}
+               "counterparty": world.counterparty, "contract": target.contract, "agreement": target.agreement,
+               "order": target.order, "payment": target.payment}
     contacts = {"lead": target.lead_contact, "deal": target.deal_contact, "counterparty": world.counterparty_contact,
-                "contract": target.contract_contact, "agreement": target.agreement_contact}
+                "contract": target.contract_contact, "agreement": target.agreement_contact,
+                "order": target.order_contact, "payment": target.payment_contact}
     known: dict[str, Any] = {
         "lead_id": target.lead, "task_id": target.task, "token_id": target.token, "assignment_id": target.assignment,
         "user_id": target.user,
@@ -446,6 +475,10 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
 
         line = _scalar(sa.select(DealLine).where(DealLine.deal_id == target.deal).limit(1))
         known.update(line_id=line.id, product_id=line.product_id)
+        if owner == "order":  # an order's line (a copy of the deal's)
+            from app.orders.models import OrderLine
+
+            known["line_id"] = _scalar(sa.select(OrderLine.id).where(OrderLine.order_id == target.order).limit(1))
     if "log_id" in arguments:  # the mail intake log's entry (a quarantined message, retryable)
         from app.mail.models import MailIntakeEntry
 
@@ -453,6 +486,9 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
     known["key"] = "mail-inbox-crm"  # a setting (Configuration)
     if owner in records:
         known["record_id"] = records[owner]
+    if owner in ("order", "payment"):  # a status of the kind (a kanban column)
+        known["status"] = {"order": "placement", "payment": "draft"}[owner]
+    known.setdefault("order_id", target.order)  # the manager's order (its payments)
     if owner in ("contract", "agreement"):  # a kanban column of the kind's own (its first status)
         from app.records.kinds import get_kind
 
