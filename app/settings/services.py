@@ -157,7 +157,9 @@ def update_setting(key: str, value: Any, actor: User, description: Any = None) -
         db.session.add(row)
     row.value = value
     if description is not None:
-        row.description = description.strip()
+        # The declared description (shown in the reader's language) is not copied into the row.
+        text = description.strip()
+        row.description = "" if text == str(spec.description) else text
     row.updated_by_id = actor.id
     db.session.flush()
     return _view(spec, row)

@@ -52,6 +52,8 @@ def test_the_director_reads_the_log_and_filters_it(client: FlaskClient, logged: 
     login(client, "director")
     page = client.get("/mail/log").get_data(as_text=True)
     assert page.count('data-testid="mail-log-row"') == 3 and "Retry" not in page  # retrying is for admins
+    entry = client.get(f"/mail/log/{logged['form'].id}").get_data(as_text=True)
+    assert "Deal created" in entry and "&lt;log-form@x&gt;" in entry and "Нужна CRM для отдела продаж" in entry
 
 
 @pytest.mark.parametrize("role", ["manager1", "analyst"])

@@ -185,3 +185,19 @@ def test_check_connection_reports_login_and_folder_problems_in_words(
     client.post(f"/admin/settings/{INBOX_CRM}", data={"value": closed})
     refused = client.post(f"/admin/settings/{INBOX_CRM}/check", follow_redirects=True).get_data(as_text=True)
     assert "refused the connection" in refused
+    # TLS (imaps://) against a plaintext port: the handshake fails, and the message says what to try.
+    client.post(f"/admin/settings/{INBOX_CRM}", data={"value": _imap_url(imap_server).replace("imap://", "imaps://")})
+    tls = client.post(f"/admin/settings/{INBOX_CRM}/check", follow_redirects=True).get_data(as_text=True)
+    assert "TLS handshake" in tls and "use imap://" in tls
+
+
+def test_an_administrator_describes_a_setting(client: FlaskClient, users: dict[str, Any]) -> None:
+    login(client, "admin")
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "Mailbox of new requests" in page  # the declared description, until one is written
+    response = client.post(f"/admin/settings/{INBOX_CRM}", data={"value": "disabled",
+                                                                "description": "Sales inbox; enable after go-live"})
+    assert response.status_code == 302
+    headers = api_token(client, "admin")
+    assert client.get(f"/api/v1/settings/{INBOX_CRM}", headers=headers).get_json()["description"] == \
+        "Sales inbox; enable after go-live"

@@ -307,3 +307,25 @@ def test_the_corpus_ends_in_defined_outcomes_and_never_breaks_the_worker(
             outcome = ingest_message(INBOX_CRM, (CORPUS / name).read_bytes()).entry.outcome
             assert outcome in EXPECTED_OUTCOMES[expected[name]["outcome"]], (name, outcome)
         db.session.rollback()
+
+
+def test_never_two_polls_of_one_mailbox_at_once(intake_app: Flask, redis_conn: Redis, imap_server: dict[str, str],
+                                                folder: str) -> None:
+    append(imap_server, folder, [form_mail(1)])
+    configure(intake_app, mailbox_url(imap_server, folder, delay="60000"))
+    mail = Queue(names.QUEUE_MAIL, connection=redis_conn)
+    with intake_app.app_context():
+        assert mail_jobs.enqueue_mail_polls() == 1
+        assert mail_jobs.enqueue_mail_polls() == 0  # its delay has not passed
+        redis_conn.delete(mail_jobs.next_poll_key(INBOX_CRM))
+        assert mail_jobs.enqueue_mail_polls() == 0  # the queued poll has the job id: no second one
+        assert [j.id for j in mail.jobs] == [mail_jobs.poll_job_id(INBOX_CRM)]
+
+        # A poll running elsewhere holds the lock: this one does nothing.
+        held = redis_conn.lock(mail_jobs.poll_lock_key(INBOX_CRM), timeout=30)
+        assert held.acquire(blocking=False)
+        assert mail_jobs.poll_mailbox(INBOX_CRM) == 0
+        assert entries(intake_app) == []
+        held.release()
+        assert mail_jobs.poll_mailbox(INBOX_CRM) == 1
+    assert len(deals(intake_app)) == 1
