@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.deals.merge import register_merge_step
 from app.errors import InvalidInput
 from app.extensions import db
 from app.orders import services
@@ -24,6 +25,8 @@ def _deal_orders(deal: Any) -> list[Any]:
 
 def add_order_views(bp: Blueprint) -> None:
     bp.add_app_template_global(_deal_orders, "deal_orders")
+    # Merging deals moves the merged deal's orders to the main deal (registered once, with the pages).
+    register_merge_step(services.move_deal_orders)
 
     @bp.route("/deals/<int:deal_id>/orders/new", methods=["GET", "POST"])
     @login_required

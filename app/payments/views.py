@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.deals.merge import register_merge_step
 from app.errors import InvalidInput
 from app.extensions import db
 from app.payments import services
@@ -31,6 +32,8 @@ def _order_payments(order: Any) -> dict[str, Any]:
 def add_payment_views(bp: Blueprint) -> None:
     bp.add_app_template_global(_deal_payments, "deal_payments")
     bp.add_app_template_global(_order_payments, "order_payments")
+    # Merging deals moves the merged deal's payments to the main deal (registered once, with the pages).
+    register_merge_step(services.move_deal_payments)
 
     def _new(parent_kind: str, parent_id: int) -> Any:
         kind = services.payment_kind()

@@ -196,3 +196,24 @@ def test_the_pages_orders_tab_create_form_card_and_kanban(client: Any, world: di
     assert client.get(f"/deals/{world['deal']}/orders/new").status_code == 404
     assert client.post(f"/deals/{world['deal']}/orders/new", data={"name": "X", "currency": "RUB"}).status_code == 404
     assert client.get(created.headers["Location"]).status_code == 404
+
+
+def test_merging_deals_moves_the_orders_and_payments_to_the_main_deal(client: Any, world: dict[str, Any],
+                                                                      users: dict[str, Any], db_session: Any) -> None:
+    h = api_token(client, "manager1")
+    duplicate = make_record("deal", users["director"], name="Romashka duplicate", responsible="manager1")
+    db_session.commit()
+    order = _create(client, duplicate.id, h).get_json()
+    payment = client.post(f"/api/v1/orders/{order['id']}/payments", json={"amount": "10.00"}, headers=h).get_json()
+    of_deal = client.post(f"/api/v1/deals/{duplicate.id}/payments", json={"amount": "5.00"}, headers=h).get_json()
+    merged = client.post(f"/api/v1/deals/{duplicate.id}/merge", json={"main_deal_id": world["deal"]}, headers=h)
+    assert merged.status_code == 200, merged.get_json()
+    assert [o["id"] for o in client.get(f"/api/v1/deals/{world['deal']}/orders", headers=h).get_json()["items"]] == \
+        [order["id"]]
+    assert {p["id"] for p in client.get(f"/api/v1/deals/{world['deal']}/payments", headers=h).get_json()["items"]} \
+        == {payment["id"], of_deal["id"]}
+    assert client.get(f"/api/v1/deals/{duplicate.id}/orders", headers=h).get_json()["items"] == []
+    comments = client.get(f"/api/v1/deals/{world['deal']}/comments", headers=h).get_json()["items"]
+    summary = comments[0]["text"]
+    assert f"Orders moved: {order['number']}" in summary and payment["number"] in summary \
+        and of_deal["number"] in summary
