@@ -195,8 +195,8 @@ def test_an_administrator_describes_a_setting(client: FlaskClient, users: dict[s
     login(client, "admin")
     page = client.get("/admin/settings").get_data(as_text=True)
     assert "Mailbox of new requests" in page  # the declared description, until one is written
-    response = client.post(f"/admin/settings/{INBOX_CRM}", data={"value": "disabled",
-                                                                "description": "Sales inbox; enable after go-live"})
+    form = {"value": "disabled", "description": "Sales inbox; enable after go-live"}
+    response = client.post(f"/admin/settings/{INBOX_CRM}", data=form)
     assert response.status_code == 302
     headers = api_token(client, "admin")
     assert client.get(f"/api/v1/settings/{INBOX_CRM}", headers=headers).get_json()["description"] == \
