@@ -2,14 +2,18 @@
 reasons of leads and overdue open tasks per manager.
 
 Every figure counts only what the user may see: records through `visible_filter` (a CRM Manager sees
-their own), tasks all for those who see every record, otherwise the user's own.
+their own), tasks all for those who see every record, otherwise the user's own. Months are the
+user's calendar months (their timezone), and the won/lost chart covers a date range (`Period`,
+by default the last 12 months up to today).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import format_date, get_locale
@@ -30,6 +34,8 @@ WON_STATUSES = ("completed",)
 LOST_STATUSES = ("rejected", "dropped_out")
 LOST_REASON_FIELD, LOST_REASON_DIRECTORY = "disqualification_reason", "disqualification_reason"
 MONTHS = 12
+#: The longest period the won/lost chart draws (one bar pair per month).
+MAX_MONTHS = 120
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,21 @@ class Month:
 
 
 @dataclass(frozen=True)
+class Period:
+    """The won/lost chart's dates (inclusive, the user's calendar), and why a requested one was refused."""
+
+    date_from: date
+    date_to: date
+    errors: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     funnel: list[Bar]
     months: list[Month]
     lost_reasons: list[Bar]
     overdue: list[Bar]
+    period: Period | None = None
 
     @property
     def funnel_empty(self) -> bool:
@@ -81,10 +97,57 @@ class Dashboard:
         }
 
 
-def build_dashboard(user: User, now: datetime | None = None) -> Dashboard:
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "Europe/Moscow")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Moscow")
+
+
+def _add_months(day: date, months: int) -> date:
+    """The first day of the month `months` after (or before) `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def default_period(user: User, now: datetime) -> Period:
+    """The last 12 months in the user's calendar: from the first day of the month 11 months ago to today."""
+    today = now.astimezone(_zone(user.timezone)).date()
+    return Period(_add_months(today, -(MONTHS - 1)), today, {})
+
+
+def parse_period(user: User, now: datetime, date_from: str | None, date_to: str | None) -> Period:
+    """The period asked for (ISO dates, either may be empty: the default's end), or the default with field
+    errors when it cannot be used (not a date, reversed, longer than MAX_MONTHS months)."""
+    default = default_period(user, now)
+    errors: dict[str, str] = {}
+    values: dict[str, date] = {}
+    for name, raw, fallback in (("date_from", date_from, default.date_from), ("date_to", date_to, default.date_to)):
+        if not raw:
+            values[name] = fallback
+            continue
+        try:
+            if len(raw) > 10:  # "2026-12-01" and nothing longer (fromisoformat takes other shapes too)
+                raise ValueError(raw)
+            values[name] = date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = _("Enter a date as YYYY-MM-DD.")
+    if errors:
+        return Period(default.date_from, default.date_to, errors)
+    start, end = values["date_from"], values["date_to"]
+    if start > end:
+        return Period(default.date_from, default.date_to, {"date_to": _("The end comes before the start.")})
+    if _add_months(start, MAX_MONTHS) <= end:
+        return Period(default.date_from, default.date_to,
+                      {"date_from": _("Choose at most %(n)s months.", n=MAX_MONTHS)})
+    return Period(start, end, {})
+
+
+def build_dashboard(user: User, now: datetime | None = None, period: Period | None = None) -> Dashboard:
     now = now or utcnow()
-    return Dashboard(funnel=deal_funnel(user), months=won_lost_by_month(user, now),
-                     lost_reasons=lost_reasons(user), overdue=overdue_tasks(user, now))
+    period = period or default_period(user, now)
+    return Dashboard(funnel=deal_funnel(user), months=won_lost_by_month(user, period),
+                     lost_reasons=lost_reasons(user), overdue=overdue_tasks(user, now), period=period)
 
 
 def deal_funnel(user: User) -> list[Bar]:
@@ -108,39 +171,40 @@ def deal_funnel(user: User) -> list[Bar]:
     return [Bar(label, count, amount) for label, (count, amount) in stages.items()]
 
 
-def _month_starts(now: datetime, months: int = MONTHS) -> list[date]:
-    """The first days of the last `months` months, oldest first, the current month last."""
-    year, month = now.year, now.month
-    starts = []
-    for _i in range(months):
-        starts.append(date(year, month, 1))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return starts[::-1]
-
-
-def won_lost_by_month(user: User, now: datetime) -> list[Month]:
-    """Deals won (Completed) and lost (Rejected, Dropped Out) per month (UTC) of the last 12 months.
+def won_lost_by_month(user: User, period: Period) -> list[Month]:
+    """Deals won (Completed) and lost (Rejected, Dropped Out) per month of the user's calendar, from
+    `period.date_from` to `period.date_to` (inclusive, the user's timezone).
 
     Read from the status history (field_changes, field "status"): a deal counts in the month it entered
     the outcome, once per month, and only while it is still in that outcome (a rejected deal taken back
-    to work and won counts as won, not lost)."""
+    to work and won counts as won, not lost). The months' bounds are computed here in the user's zone
+    and given to SQL as UTC instants, so both databases bucket alike without timezone functions."""
     kind = get_kind(DEAL_KIND)
     model, fc = kind.model, FieldChange
-    starts = _month_starts(now)
-    since = datetime(starts[0].year, starts[0].month, 1, tzinfo=now.tzinfo)
-    year, month = sa.extract("year", fc.changed_at), sa.extract("month", fc.changed_at)
+    zone = _zone(user.timezone)
+    starts = [period.date_from.replace(day=1)]
+    while _add_months(starts[-1], 1) <= period.date_to:
+        starts.append(_add_months(starts[-1], 1))
+
+    def instant(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+
+    since, until = instant(period.date_from), instant(period.date_to + timedelta(days=1))
+    # Month i runs from instant(starts[i]) up to instant(starts[i + 1]); the first and last are cut by the period.
+    month = sa.case(*[(fc.changed_at < instant(_add_months(start, 1)), i) for i, start in enumerate(starts)],
+                    else_=len(starts) - 1)
     won = sa.and_(fc.new_value.in_(WON_STATUSES), model.status.in_(WON_STATUSES))
     lost = sa.and_(fc.new_value.in_(LOST_STATUSES), model.status.in_(LOST_STATUSES))
     outcome = sa.case((fc.new_value.in_(WON_STATUSES), "won"), else_="lost")
     rows: list[Any] = list(db.session.execute(
-        sa.select(year, month, outcome, sa.func.count(sa.distinct(fc.record_id)))
+        sa.select(month, outcome, sa.func.count(sa.distinct(fc.record_id)))
         .join(model, model.id == fc.record_id)
-        .where(fc.record_type == kind.name, fc.field == "status", fc.changed_at >= since,
+        .where(fc.record_type == kind.name, fc.field == "status", fc.changed_at >= since, fc.changed_at < until,
                sa.or_(won, lost), visible_filter(kind, user))
-        .group_by(year, month, outcome)).all())
-    counts = {(int(y), int(m), o): n for y, m, o, n in rows}
-    return [Month(format_date(start, "LLL yyyy"), counts.get((start.year, start.month, "won"), 0),
-                  counts.get((start.year, start.month, "lost"), 0)) for start in starts]
+        .group_by(month, outcome)).all())
+    counts = {(int(i), o): n for i, o, n in rows}
+    return [Month(format_date(start, "LLL yyyy"), counts.get((i, "won"), 0), counts.get((i, "lost"), 0))
+            for i, start in enumerate(starts)]
 
 
 def lost_reasons(user: User) -> list[Bar]:

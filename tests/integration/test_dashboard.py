@@ -160,3 +160,69 @@ def test_landing_page_after_login(client, users, user_login, landing):
     response = client.post("/login", data={"login": user_login, "password": "demo"})
     assert response.status_code == 302 and response.headers["Location"].endswith(landing)
     assert client.get("/").headers["Location"].endswith(landing)
+
+
+def _won_at(director: Any, at: Any, status: str = "completed") -> Any:
+    deal = make_record("deal", director, responsible="manager1", amount="10")
+    _close(deal, status, at)
+    return deal
+
+
+def test_months_are_the_users_calendar_months_not_utc(app, users, db_session):
+    from datetime import date, datetime, timezone
+
+    from app.dashboard.services import Period, won_lost_by_month
+
+    director = users["director"]
+    _won_at(director, datetime(2026, 11, 30, 22, 30, tzinfo=timezone.utc))  # 1 December 01:30 in Moscow
+    _won_at(director, datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc), status="rejected")
+    db_session.commit()
+    period = Period(date(2026, 11, 1), date(2026, 12, 31), {})
+    with app.test_request_context():
+        moscow = won_lost_by_month(director, period)
+        director.timezone = "UTC"
+        utc = won_lost_by_month(director, period)
+    assert [(m.label, m.won, m.lost) for m in moscow] == [("Nov 2026", 0, 1), ("Dec 2026", 1, 0)]
+    assert [(m.label, m.won, m.lost) for m in utc] == [("Nov 2026", 1, 1), ("Dec 2026", 0, 0)]
+
+
+def test_the_won_lost_chart_follows_the_date_range(app, client, users, db_session):
+    from datetime import date, datetime, timezone
+
+    from app.dashboard.services import build_dashboard, default_period
+
+    director = users["director"]
+    _won_at(director, datetime(2025, 6, 15, 9, 0, tzinfo=timezone.utc), status="rejected")
+    _won_at(director, datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc))
+    db_session.commit()
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    with app.test_request_context():
+        period = default_period(director, now)
+        board = build_dashboard(director, now, period)
+    assert (period.date_from, period.date_to) == (date(2026, 1, 1), date(2026, 12, 1))
+    assert len(board.months) == 12 and board.months[0].label == "Jan 2026"
+    assert sum(m.lost for m in board.months) == 0 and board.months[-2].won == 1  # June 2025 is outside
+
+    login(client, "director")
+    html = client.get("/dashboard?date_from=2025-06-01&date_to=2025-07-31").get_data(as_text=True)
+    data = _island(html)
+    assert data["won_lost"]["labels"] == ["Jun 2025", "Jul 2025"]
+    assert data["won_lost"]["series"][1]["data"] == [1, 0] and data["won_lost"]["series"][0]["data"] == [0, 0]
+    assert 'value="2025-06-01"' in html and 'data-testid="period-form"' in html
+    # Only the days of the range count: 16 June onwards leaves the lost deal out.
+    later = _island(client.get("/dashboard?date_from=2025-06-16&date_to=2025-06-30").get_data(as_text=True))
+    assert later["won_lost"]["labels"] == ["Jun 2025"] and later["won_lost"]["series"][1]["data"] == [0]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("date_from=yesterday", "Enter a date as YYYY-MM-DD."),
+    ("date_from=2026-05-01&date_to=2026-04-01", "The end comes before the start."),
+    ("date_from=2000-01-01&date_to=2026-01-01", "Choose at most 120 months."),
+    ("date_to=" + "9" * 500, "Enter a date as YYYY-MM-DD."),
+])
+def test_a_bad_range_shows_its_error_and_the_default_period(client, users, query, message):
+    login(client, "manager1")
+    response = client.get(f"/dashboard?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in html and 'data-testid="period-error"' in html
+    assert len(_island(html)["won_lost"]["labels"]) == 12
