@@ -316,3 +316,16 @@ def test_page_and_session_api_writes_need_the_csrf_token(app, client, users, db_
     assert session_api.status_code == 400 and session_api.get_json()["error"]["code"] == "csrf_failed"
     db_session.expire_all()
     assert [(a.status, a.subject) for a in _activities()] == [("planned", "Call the buyer")]
+
+
+def test_demo_data_has_activities_in_each_status_and_an_assignment_from_a_deal(app, db_session):
+    from app.assignments.models import Assignment
+    from app.demo import load_demo
+
+    assert load_demo()
+    db_session.commit()
+    statuses = {a.status for a in _activities()}
+    assert {"planned", "completed", "expired"} <= statuses
+    assert any(a.result for a in _activities() if a.status == "completed")
+    linked = db_session.scalars(sa.select(Assignment).where(Assignment.record_type == "deal")).all()
+    assert [a.title for a in linked] == ["Estimate the integration effort"]
