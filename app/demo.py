@@ -10,6 +10,7 @@ from flask import current_app
 
 from app.assignments.services import AssignmentData, create_assignment
 from app.catalog.services import create_product
+from app.documents.demo import demo_library
 from app.activities.demo import demo_activities
 from app.mail.demo import demo_mail
 from app.contracts.demo import demo_contracts
@@ -71,6 +72,8 @@ def load_demo(force: bool = False) -> bool:
             complete_task(task.id, m1, {"result_comment": "The stand works; updated to the latest build."})
     _demo_leads(director, m1, m2)
     _demo_deals(director, m1, m2)
+    db.session.flush()
+    demo_library(director, m1, m2)
     db.session.flush()
     demo_activities(director, m1, m2)
     db.session.flush()

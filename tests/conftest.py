@@ -45,6 +45,8 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "REDIS_URL": os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:1/0"),
     }
     config.update(overrides)
+    if "CRM_DOCUMENTS_DIR" not in config:  # the Document Library's files: never the repository's instance/
+        config["CRM_DOCUMENTS_DIR"] = tempfile.mkdtemp(prefix="crm-test-documents-")
     application = create_app(config)
 
     # Tests hold an app context open, which Flask reuses for every test-client request, so `g`
