@@ -217,3 +217,27 @@ def test_merging_deals_moves_the_orders_and_payments_to_the_main_deal(client: An
     summary = comments[0]["text"]
     assert f"Orders moved: {order['number']}" in summary and payment["number"] in summary \
         and of_deal["number"] in summary
+
+
+def test_the_demo_has_orders_in_each_status_and_an_overdue_payment(app: Any, db_session: Any) -> None:
+    from app.demo import load_demo
+    from app.orders.models import Order, OrderLine
+    from app.payments.models import Payment
+
+    assert load_demo()
+    db_session.commit()
+    orders = db_session.scalars(sa.select(Order)).all()
+    assert {o.status for o in orders} == {"placement", "approving", "execution", "completed", "canceled"}
+    assert all(db_session.scalar(sa.select(sa.func.count()).where(OrderLine.order_id == o.id)) for o in orders)
+    payments = db_session.scalars(sa.select(Payment)).all()
+    assert {p.status for p in payments} == {"draft", "planned", "partially_paid", "paid", "expired", "canceled"}
+    expired = next(p for p in payments if p.status == "expired")
+    assert _open_payment_task(expired.id) == "overdue_payment"
+
+
+def _open_payment_task(payment_id: int) -> str | None:
+    from app.extensions import db
+    from app.tasks.models import HumanTask
+
+    return db.session.scalar(sa.select(HumanTask.task_name).where(
+        HumanTask.record_type == "payment", HumanTask.record_id == payment_id, HumanTask.status == "open"))
