@@ -329,3 +329,15 @@ def test_demo_data_has_activities_in_each_status_and_an_assignment_from_a_deal(a
     assert any(a.result for a in _activities() if a.status == "completed")
     linked = db_session.scalars(sa.select(Assignment).where(Assignment.record_type == "deal")).all()
     assert [a.title for a in linked] == ["Estimate the integration effort"]
+
+
+def test_the_activities_widget_in_russian(client, users, db_session):
+    deal = _record("deal", users, db_session)
+    _plan(deal, users["manager1"], T0 + timedelta(days=3650), kind="meeting", subject="Встреча с клиентом")
+    users["manager1"].locale = "ru"
+    db_session.commit()
+    login(client, "manager1")
+    page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
+    for text in ("Активности", "Запланировать активность", "Встреча", "Запланирована", "Отменить активность",
+                 "Создать поручение", "Поручений нет."):
+        assert text in page, text
