@@ -345,7 +345,8 @@ def expire_overdue_activities(now: datetime, batch: int = EXPIRE_BATCH) -> int:
     """Planned activities whose due time has passed become "expired"; returns how many.
 
     Set-based: one indexed read, and an UPDATE only when something is due (an idle run takes no
-    write lock on SQLite). Safe to run twice: the UPDATE re-checks the status.
+    write lock on SQLite). Safe to run twice: the UPDATE re-checks the status. The version stays: expiry
+    is the clock's, not an edit, so a form read before it still completes or cancels the activity.
     """
     ids = list(db.session.scalars(sa.select(Activity.id).where(Activity.status == PLANNED, Activity.due_at < now)
                                   .order_by(Activity.due_at).limit(batch)))
@@ -353,7 +354,7 @@ def expire_overdue_activities(now: datetime, batch: int = EXPIRE_BATCH) -> int:
         return 0
     result = db.session.execute(
         sa.update(Activity).where(Activity.id.in_(ids), Activity.status == PLANNED)
-        .values(status=EXPIRED, updated_at=now, version=Activity.version + 1)
+        .values(status=EXPIRED, updated_at=now)
         .execution_options(synchronize_session=False))
     db.session.flush()
     return int(getattr(result, "rowcount", 0) or 0)

@@ -63,6 +63,23 @@ def test_a_planned_activity_expires_when_its_due_time_passes(app, users, db_sess
     assert expire_overdue_activities(T0 + timedelta(hours=2)) == 0  # idempotent
 
 
+def test_an_activity_read_before_it_expired_is_still_completed_with_that_version(client, users, db_session):
+    from app.activities.services import expire_overdue_activities
+
+    deal = _record("deal", users, db_session)
+    activity = _plan(deal, users["manager1"], T0 + timedelta(hours=1))
+    db_session.commit()
+    read_version = activity.version
+    expire_overdue_activities(T0 + timedelta(hours=2))
+    db_session.commit()
+    login(client, "manager1")
+    done = client.post(f"/deals/{deal.id}/activities/{activity.id}/complete",
+                       data={"result": "Called an hour late", "version": str(read_version)})
+    assert done.status_code == 302
+    db_session.expire_all()
+    assert (_activities()[0].status, _activities()[0].result) == ("completed", "Called an hour late")
+
+
 def test_the_clock_job_expires_overdue_activities(app, users, db_session):
     from workflows import clock
     from workers import clock as clock_process
