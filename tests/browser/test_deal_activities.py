@@ -49,7 +49,12 @@ def test_plan_complete_cancel_and_assign_from_the_deal_card(new_session: Any) ->
     # 2. A call is canceled only after the confirmation question is accepted.
     call = _plan(page, "call", "Remind about the invoice", f"{date.today() + timedelta(days=2)}T09:00")
     questions: list[str] = []
-    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
     call.get_by_test_id("cancel-activity").click()
     page.wait_for_timeout(300)
     assert questions and "Remind about the invoice" in questions[0]
