@@ -269,12 +269,14 @@ def get_contact(contact_id: int) -> ContactPerson:
     return contact
 
 
-def add_contact(counterparty_id: int, data: Mapping[str, Any], actor: User) -> ContactPerson:
+def add_contact(counterparty_id: int, data: Mapping[str, Any], actor: User | None) -> ContactPerson:
     """Add a contact person; `is_main` makes them the only main contact.
 
-    Raises PermissionDenied, NotFound, InvalidInput.
+    `actor` None is the system itself (mail intake adding a sender's contact), not a user: no
+    permission check. Raises PermissionDenied, NotFound, InvalidInput.
     """
-    require_editor(actor)
+    if actor is not None:
+        require_editor(actor)
     counterparty = get_counterparty(counterparty_id)
     errors: dict[str, str] = {}
     values = _contact_values(data, errors)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from app.activities import services as activities
 from app.auth.models import User
 from app.counterparties import services as counterparties
-from app.counterparties.models import ContactPerson, Counterparty
+from app.counterparties.models import Counterparty
 from app.db import utcnow
 from app.documents import storage
 from app.errors import Conflict, CrmError, InvalidInput, NotFound, PermissionDenied
@@ -369,19 +369,21 @@ def _find_counterparty(fields: Mapping[str, Any]) -> Counterparty | None:
 def _add_counterparty_contact(counterparty: Counterparty, contact: Mapping[str, Any]) -> None:
     """Add the deal's contact to the counterparty unless it has them already (same e-mail, or same name).
 
-    Written directly: `counterparties.add_contact` asks for a user who may edit clients, and the intake
-    is the system, not a user (the lead is asked to let that service take `actor=None`).
+    A contact the client card would refuse (e.g. a malformed phone) stays on the deal only: the deal
+    is what the message is for, and it must not fail over the client's address book.
     """
     email = (contact.get("email") or "").casefold()
     name = (contact.get("full_name") or "").casefold()
     for existing in counterparty.contacts:
         if (email and (existing.email or "").casefold() == email) or (name and existing.full_name.casefold() == name):
             return
-    db.session.add(ContactPerson(counterparty_id=counterparty.id, full_name=contact["full_name"][:255],
-                                 position=contact.get("position"), department=contact.get("department"),
-                                 phone=contact.get("phone"), email=contact.get("email"), is_main=False))
-    db.session.flush()
-    db.session.expire(counterparty, ["contacts"])
+    values = {k: contact.get(k) for k in ("full_name", "position", "department", "phone", "email") if contact.get(k)}
+    try:
+        with db.session.begin_nested():
+            counterparties.add_contact(counterparty.id, values, None)
+    except InvalidInput as e:
+        logger.info("contact %r not added to counterparty %s: %s", values.get("full_name"), counterparty.id,
+                    e.summary)
 
 
 # ------------------------------------------------------------------------------ flags and UIDs

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access.services import resolve_lane
@@ -178,7 +179,9 @@ def get_version(version_id: str) -> ProcessVersion:
 
 
 def latest_version(process_id: str) -> ProcessVersion:
+    # The XML (tens of KiB) is read only if this process's engine has not parsed the version yet.
     version = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                                .options(defer(ProcessVersion.xml))
                                 .order_by(ProcessVersion.version.desc()).limit(1))
     if version is None:
         raise NotFound(_("Process %(process)s is not deployed; run `flask --app app crm deploy`.",
@@ -394,14 +397,28 @@ def form_schema(form_path: str, locale: str | None = None) -> dict[str, Any]:
     if locale is None:
         current = get_locale()
         locale = str(current) if current is not None else "en"
-    # Resolved once per request (a task list shows the same form on many rows): the copy is shared
-    # by the request's callers, who only read it.
-    memo: dict[tuple[str, str], dict[str, Any]] = (
-        request.environ.setdefault("crm.form_schemas", {}) if has_request_context() else {})
+    memo = _schema_memo()
     key = (form_path, locale)
     if key not in memo:
         memo[key] = resolve_schema(load_schema(Path(current_app.config["FORMS_DIR"]), form_path), locale)
     return memo[key]
+
+
+def _schema_memo() -> dict[tuple[str, str], dict[str, Any]]:
+    """Where resolved form schemas are shared: the request (a task list shows the same form on many
+    rows), else the session's current transaction (a mail poll creates many deals in one job); a
+    directory edited in a later transaction is seen by it."""
+    if has_request_context():
+        memo: dict[tuple[str, str], dict[str, Any]] = request.environ.setdefault("crm.form_schemas", {})
+        return memo
+    transaction = db.session().get_transaction()
+    if transaction is None:
+        return {}
+    held = db.session.info.get("crm.form_schemas")
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        db.session.info["crm.form_schemas"] = held
+    return held[1]  # type: ignore[no-any-return]
 
 
 def _outcome_label(data: dict[str, Any]) -> str | None:
