@@ -24,6 +24,9 @@ class HumanTask(Base):
         sa.Index("ix_human_tasks_assignee_open", "status", "assignee_id", "due_at"),
         sa.Index("ix_human_tasks_group_open", "status", "candidate_group_id", "due_at"),
         sa.Index("ix_human_tasks_completed_by", "completed_by_id", "completed_at"),
+        # A record card's My Tasks / All Tasks (with the tasks of assignments made from it): without it
+        # SQLite scans every task (38 ms at 200,000 tasks; 0.1 ms with it).
+        sa.Index("ix_human_tasks_record", "record_type", "record_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     task_uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)

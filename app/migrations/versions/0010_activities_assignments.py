@@ -1,4 +1,5 @@
-"""planned activities (call, meeting, email), assignments linked to records, deal marketing fields
+"""planned activities (call, meeting, email), assignments linked to records, deal marketing fields,
+human tasks by record
 
 Revision ID: 0010_activities_assignments
 Revises: 0009_deal_merge_activities
@@ -53,6 +54,10 @@ def upgrade():
         batch_op.add_column(sa.Column('record_id', sa.Integer(), nullable=True))
         batch_op.create_index('ix_assignments_record', ['record_type', 'record_id'], unique=False)
 
+    # A record card's tasks (its own and those of the assignments made from it) by record.
+    with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.create_index('ix_human_tasks_record', ['record_type', 'record_id'], unique=False)
+
     with op.batch_alter_table('deals', schema=None) as batch_op:
         for name, length in DEAL_MARKETING:
             batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=True))
@@ -64,6 +69,9 @@ def downgrade():
         batch_op.drop_column('received_at')
         for name, _length in reversed(DEAL_MARKETING):
             batch_op.drop_column(name)
+
+    with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_tasks_record')
 
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index('ix_assignments_record')
