@@ -411,9 +411,9 @@ def _schema_memo() -> dict[tuple[str, str], dict[str, Any]]:
     if has_request_context():
         memo: dict[tuple[str, str], dict[str, Any]] = request.environ.setdefault("crm.form_schemas", {})
         return memo
-    transaction = db.session().get_transaction()
-    if transaction is None:
-        return {}
+    session = db.session()
+    # The unit of work's transaction, begun here if nothing ran yet (what the first query would do).
+    transaction = session.get_transaction() or session.begin()
     held = db.session.info.get("crm.form_schemas")
     if held is None or held[0] is not transaction:
         held = (transaction, {})
