@@ -418,3 +418,55 @@ def visible_file_ids(ids: list[int], user: User) -> set[int]:
         seen = get_owner(record_type).visible_ids({r for _f, r in pairs}, user)
         visible.update(f for f, r in pairs if r in seen)
     return visible
+
+
+# --------------------------------------------------------------------------- merging records
+
+
+def _free_name(taken: set[str], name: str, suffix: str) -> str:
+    """`name`, or "name (suffix).ext" when a sibling has it already (case-insensitive)."""
+    if name_key(name) not in taken:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    base, extension = (stem, dot + ext) if dot and stem else (name, "")
+    for n in range(1, 1000):
+        candidate = f"{base} ({suffix}{'' if n == 1 else f' {n}'}){extension}"[-storage.MAX_NAME_LENGTH:]
+        if name_key(candidate) not in taken:
+            return candidate
+    raise Conflict(_("Too many documents of the same name."), code="name_taken")
+
+
+def move_record_documents(main: Any, merged: Any, actor: User) -> list[str]:
+    """A merge step: the merged record's folder contents go to the main record's folder (created on
+    demand); a name the main folder has already gets the merged record's number. Flushes; one summary
+    line, or none when the merged record had no documents."""
+    record_type = type(main).__record_type__
+    source = storage.find_record_folder(record_type, merged.id)
+    if source is None:
+        return []
+    files = list(db.session.scalars(sa.select(DocumentFile).where(DocumentFile.folder_id == source.id)))
+    folders = list(db.session.scalars(sa.select(Folder).where(Folder.parent_id == source.id)))
+    if not files and not folders:
+        return []
+    target = storage.record_folder(record_type, main.id, actor.id)
+    suffix = merged.display_number
+    taken_files = set(db.session.scalars(sa.select(DocumentFile.name_key).where(DocumentFile.folder_id == target.id)))
+    for document in files:
+        document.name = _free_name(taken_files, document.name, suffix)
+        document.name_key = name_key(document.name)
+        taken_files.add(document.name_key)
+        document.folder_id, document.record_id = target.id, main.id
+    taken_folders = set(db.session.scalars(sa.select(Folder.name_key).where(Folder.parent_id == target.id)))
+    for folder in folders:
+        folder.name = _free_name(taken_folders, folder.name, suffix)
+        folder.name_key = name_key(folder.name)
+        taken_folders.add(folder.name_key)
+        folder.parent_id = target.id
+        subtree = _subtree_ids(folder)
+        db.session.execute(sa.update(Folder).where(Folder.id.in_(subtree)).values(record_id=main.id))
+        db.session.execute(sa.update(DocumentFile).where(DocumentFile.folder_id.in_(subtree))
+                           .values(record_id=main.id))
+    db.session.flush()
+    db.session.delete(source)
+    db.session.flush()
+    return [_("Documents moved to the main deal's folder: %(n)s", n=len(files) + len(folders))]

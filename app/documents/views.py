@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from flask_sqlalchemy.session import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.deals.merge import register_merge_step
 from app.documents import library, links, storage
 from app.documents.models import DOCUMENT, DocumentFile, Folder
 from app.documents.owners import find_owner, get_owner
@@ -32,6 +33,8 @@ MULTIPART_MARGIN = 64 * 1024
 def _install(state: BlueprintSetupState) -> None:
     # Flask-SQLAlchemy builds every session from this class (tests' savepoint sessions subclass it).
     storage.install_storage_hooks(Session)
+    # Merging deals moves the merged deal's documents to the main deal's folder.
+    register_merge_step(library.move_record_documents)
 
 
 def limit_upload_body(endpoint: str | None, values: dict[str, Any] | None) -> None:

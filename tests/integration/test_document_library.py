@@ -363,3 +363,23 @@ def test_a_record_folder_is_not_renamed_moved_or_shown_to_anonymous(app: Flask, 
     assert client.get(f"{API}/files/{stored['id']}/content").status_code == 401
     anonymous = client.get(f"/documents/library/files/{stored['id']}/download")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_merging_deals_moves_the_merged_deals_documents(app: Flask, client: FlaskClient,
+                                                        world: dict[str, Any]) -> None:
+    h = api_token(client, "manager1")
+    director = world["director"]
+    duplicate = make_record("deal", director, name="Duplicate deal", responsible="manager1")
+    db.session.commit()
+    for deal_id, name, content in ((world["mine"], "offer.pdf", b"main offer"), (duplicate.id, "offer.pdf", b"dup"),
+                                   (duplicate.id, "scan.png", b"scan")):
+        assert _upload(client, f"{API}/records/deal/{deal_id}/files", content, name=name, headers=h).status_code == 201
+    merged = client.post(f"/api/v1/deals/{duplicate.id}/merge", json={"main_deal_id": world["mine"]}, headers=h)
+    assert merged.status_code == 200, merged.get_json()
+    folder = client.get(f"{API}/records/deal/{world['mine']}/folder", headers=h).get_json()
+    names = sorted(f["name"] for f in folder["files"])
+    assert names == ["offer (D-%s).pdf" % duplicate.number, "offer.pdf", "scan.png"]
+    assert all(f["record_id"] == world["mine"] for f in folder["files"])
+    assert client.get(f"{API}/records/deal/{duplicate.id}/folder", headers=h).status_code == 404
+    comments = client.get(f"/api/v1/deals/{world['mine']}/comments", headers=h).get_json()["items"]
+    assert any("Documents moved" in c["text"] for c in comments)
