@@ -269,6 +269,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(library_bp)
     app.register_blueprint(library_api_bp)
     csrf.exempt(library_api_bp)
+    # Generated documents (proposal, invoice, act): the cards' Documents tab and /api/v1/.../documents.
+    from app.documents.generation_views import api_bp as generated_api_bp
+    from app.documents.generation_views import bp as generated_bp
+
+    app.register_blueprint(generated_bp)
+    app.register_blueprint(generated_api_bp)
+    csrf.exempt(generated_api_bp)
     # The Configuration journal (/admin/settings, /api/v1/settings) and mail intake (/mail/log,
     # /api/v1/mail/log); the mail blueprint declares the mailbox settings when it is registered.
     from app.mail.api import bp as mail_api_bp

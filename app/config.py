@@ -110,6 +110,9 @@ class Config:
     # The Document Library's files (app.documents.storage): the directory and the largest upload.
     CRM_DOCUMENTS_DIR: str = str(ROOT_DIR / "instance" / "documents")
     CRM_UPLOAD_MAX_BYTES: int = 20 * 1024 * 1024
+    # LibreOffice for the PDF copies of generated documents: "auto" (soffice on PATH, when installed), "off",
+    # or the path of the soffice binary. Without it documents are .docx only.
+    CRM_SOFFICE: str = "auto"
     TESTING: bool = False
 
     @classmethod

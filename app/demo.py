@@ -14,6 +14,7 @@ from app.documents.demo import demo_library
 from app.activities.demo import demo_activities
 from app.mail.demo import demo_mail
 from app.contracts.demo import demo_contracts
+from app.documents.generation_demo import demo_documents
 from app.orders.demo import demo_orders
 from app.records.lines import add_line
 from app.auth.models import User
@@ -79,6 +80,8 @@ def load_demo(force: bool = False) -> bool:
     demo_activities(director, m1, m2)
     db.session.flush()
     demo_contracts(director, m1)
+    db.session.flush()
+    demo_documents(director)
     db.session.flush()
     demo_orders(director, m1, m2)
     db.session.flush()

@@ -29,6 +29,9 @@ FIRE_TIMERS = "workers.jobs.fire_timers"
 ENQUEUE_DUE_TIMERS = "workers.jobs.enqueue_due_timers"
 #: Planned activities past their due time become "expired" (periodic, run by the clock).
 EXPIRE_ACTIVITIES = "workers.activities.expire_activities"
+#: Generated documents: render one (workers/documents.py), and the clock's scan for lost ones.
+RENDER_DOCUMENT = "workers.documents.render_document"
+ENQUEUE_PENDING_DOCUMENTS = "workers.documents.enqueue_pending_documents"
 
 #: Mail intake: the clock's scan of the mailbox settings, and the poll of one mailbox (workers/mail.py).
 ENQUEUE_MAIL_POLLS = "workers.mail.enqueue_mail_polls"
@@ -38,12 +41,14 @@ QUEUE_DOCUMENTS = "documents"
 QUEUE_DEFAULT = "default"
 QUEUES = (QUEUE_MAIL, QUEUE_DOCUMENTS, QUEUE_DEFAULT)
 
-ALL_JOBS = (FIRE_TIMERS, ENQUEUE_DUE_TIMERS, EXPIRE_ACTIVITIES,
+ALL_JOBS = (FIRE_TIMERS, ENQUEUE_DUE_TIMERS, EXPIRE_ACTIVITIES, RENDER_DOCUMENT, ENQUEUE_PENDING_DOCUMENTS,
             ENQUEUE_MAIL_POLLS, POLL_MAILBOX)
 #: Job -> the periodic job (run by the clock) that re-derives it from the database when it was lost.
 #: `fire_timers(id)` is due while the instance's `next_timer_at` has passed, which
 #: `enqueue_due_timers` scans for. Periodic jobs themselves are listed in `workers.clock`.
 RECOVERED_BY = {FIRE_TIMERS: ENQUEUE_DUE_TIMERS,
+                # A document stays pending until rendered: the scan re-enqueues one left untouched too long.
+                RENDER_DOCUMENT: ENQUEUE_PENDING_DOCUMENTS,
                 # A mailbox's poll is enqueued again by the scan once its delay has passed.
                 POLL_MAILBOX: ENQUEUE_MAIL_POLLS}
 

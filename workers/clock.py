@@ -33,6 +33,7 @@ DEFAULT_INTERVAL = 5.0
 PERIODIC_JOBS: tuple[tuple[str, str, str], ...] = (
     (names.ENQUEUE_DUE_TIMERS, "enqueue-due-timers", names.QUEUE_DEFAULT),
     (names.EXPIRE_ACTIVITIES, "expire-activities", names.QUEUE_DEFAULT),
+    (names.ENQUEUE_PENDING_DOCUMENTS, "enqueue-pending-documents", names.QUEUE_DOCUMENTS),
     # Mailbox polls: the scan reads the mailbox settings and enqueues each mailbox's poll at its `delay`.
     (names.ENQUEUE_MAIL_POLLS, "enqueue-mail-polls", names.QUEUE_MAIL),
 )

@@ -858,6 +858,9 @@ def all_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
         ops.update(money_operations())
     if "deals_api.list" in ops:
         ops.update(deal_operations())
+    document_ops, document_schemas = generated_document_operations()
+    ops.update(document_ops)
+    schemas.update(document_schemas)
     if "contracts_api.list" in ops:
         contract_ops, contract_schemas = contract_operations()
         ops.update(contract_ops)

@@ -316,6 +316,24 @@ MATRIX: dict[str, dict[str, Row]] = {
     # Merge with Main Deal: both deals writable by the caller (the merged one is checked first).
     "deals.merge_deal": {"POST": RECORD_WRITE},
     "deals_api.merge_deal": {"POST": RECORD_WRITE},
+    # Generated documents: a proposal from a deal, an invoice or act from an order. Read with the record; made,
+    # retried and moved by whoever writes it (an observer reads only). The world's orders are not approved yet:
+    # an allowed invoice or act request is refused for that (422).
+    "generated_documents.generate_proposal": {"POST": RECORD_WRITE},
+    "generated_documents.generate_order_document": {"POST": RECORD_WRITE},
+    "generated_documents.list_fragment": {"GET": RECORD_READ},
+    "generated_documents.preview": {"GET": RECORD_READ},
+    "generated_documents.download": {"GET": RECORD_READ},
+    "generated_documents.retry": {"POST": RECORD_WRITE},
+    "generated_documents.change_status": {"POST": RECORD_WRITE},
+    "generated_documents_api.create_proposal": {"POST": RECORD_WRITE},
+    "generated_documents_api.create_order_document": {"POST": RECORD_WRITE},
+    "generated_documents_api.list_deal_documents": {"GET": RECORD_READ},
+    "generated_documents_api.list_order_documents": {"GET": RECORD_READ},
+    "generated_documents_api.get_document": {"GET": RECORD_READ},
+    "generated_documents_api.download": {"GET": RECORD_READ},
+    "generated_documents_api.retry_document": {"POST": RECORD_WRITE},
+    "generated_documents_api.change_document_status": {"POST": RECORD_WRITE},
 
     # --- the Document Library and Document Links (app/documents) -----------------------------------
     # A record's folder, its documents and its links follow the record (the matrix's folder is the deal's,

@@ -59,6 +59,7 @@ class Target:
     assignment: int
     user: int
     token: int  # an API token of the manager's (not the one the role signs in with)
+    document: int = 0  # a generated proposal of the deal
     folder: int = 0  # the deal's folder in the Document Library, its document, the lead ↔ deal link
     file: int = 0
     link: int = 0
@@ -208,6 +209,22 @@ def _add_documents(director: Any, targets: dict[str, Target]) -> None:
         target.link = links.add_link("deal", target.deal, "lead", target.lead, director).id
 
 
+def _add_generated_documents(director: Any, targets: dict[str, Target]) -> None:
+    """A commercial proposal of each manager's deal, rendered (.docx only), for the generated documents' routes."""
+    from flask import current_app
+
+    from app.documents.generation import render_document, request_proposal
+
+    saved = current_app.config["CRM_SOFFICE"]
+    current_app.config["CRM_SOFFICE"] = "off"
+    try:
+        for target in targets.values():
+            target.document = request_proposal(target.deal, director).id
+            render_document(target.document)
+    finally:
+        current_app.config["CRM_SOFFICE"] = saved
+
+
 def _build_world(app: Flask) -> World:
     from app.counterparties.registry import import_inn_registry
     from app.counterparties.services import add_contact, create_counterparty
@@ -234,6 +251,7 @@ def _build_world(app: Flask) -> World:
                               task=_open_task_of(assignment), assignment=assignment, user=cast[manager].id,
                               token=_issue_token(cast[manager])[0])
     _add_lines(director, targets)
+    _add_generated_documents(director, targets)
     _add_orders(director, targets)
     _add_documents(director, targets)
     from app.mail.intake import ingest_message
@@ -401,6 +419,9 @@ BODIES: dict[str, Body] = {
     "catalog.set_active": lambda w, t: {"is_active": "false", "version": "1"},
     "products_api.create_product": lambda w, t: {"name": "Intruder", "price": "1"},
     "products_api.update_product": lambda w, t: {"price": "1", "version": 1},
+    # A proposal has no status moves: an allowed caller gets 409, which still proves the authorization.
+    "generated_documents.change_status": lambda w, t: {"status": "canceled"},
+    "generated_documents_api.change_document_status": lambda w, t: {"status": "canceled"},
     "library.create_folder": lambda w, t: {"name": "Intruder", "parent_id": t.folder},
     "library_api.create_folder": lambda w, t: {"name": "Intruder", "parent_id": t.folder},
     "library.update_folder": lambda w, t: {"name": "Hijacked", "version": _library_version("folder", t.folder)},
@@ -463,7 +484,8 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
                 "order": target.order_contact, "payment": target.payment_contact}
     known: dict[str, Any] = {
         "lead_id": target.lead, "task_id": target.task, "token_id": target.token, "assignment_id": target.assignment,
-        "user_id": target.user,
+        "user_id": target.user, "document_id": target.document, "kind": "invoice", "record_type": "deal",
+        "order_id": target.order,
         "counterparty_id": world.counterparty, "directory": world.directory, "entry_id": world.entry,
         "version_id": world.process_version, "status": "not_processed", "fmt": "csv", "filename": "crm.css",
         "deal_id": target.deal, "legal_entity_id": world.legal_entity,
@@ -486,6 +508,8 @@ def _path_values(endpoint: str, arguments: set[str], world: World, target: Targe
     known["key"] = "mail-inbox-crm"  # a setting (Configuration)
     if owner in records:
         known["record_id"] = records[owner]
+    if blueprint == "generated_documents":  # a deal's proposal, an order's invoice
+        known["record_id"] = target.order if endpoint.endswith("order_document") else target.deal
     if owner in ("order", "payment"):  # a status of the kind (a kanban column)
         known["status"] = {"order": "placement", "payment": "draft"}[owner]
     known.setdefault("order_id", target.order)  # the manager's order (its payments)
@@ -592,7 +616,9 @@ def test_cell(app: Flask, cell: World, endpoint: str, method: str, role: str, ex
     assert matches(expectation.expected, response, is_api), (
         f"{where}: expected {expectation.expected}, got {response.status_code} "
         f"{response.headers.get('Location', '')} {response.get_data(as_text=True)[:300]}")
-    leaked = [name for name in HIDDEN_FROM[role] if name in response.get_data(as_text=True)]
+    # A download (a .docx) is bytes: undecodable bytes cannot spell a name either.
+    text = response.get_data().decode("utf-8", "replace")
+    leaked = [name for name in HIDDEN_FROM[role] if name in text]
     assert not leaked, f"{where}: the response shows {leaked}, which {role} may not see"
     if before is not None:
         changed = _changed_tables(before, database_state())
