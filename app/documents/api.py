@@ -92,7 +92,7 @@ def _folder_listing(folder: Folder) -> dict[str, Any]:
 @bp.get("/folders")
 def list_folders() -> Any:
     roots = library.list_roots(current_user)
-    folders = roots.general + [f for group in roots.records for f in group.folders]
+    folders = roots.general + [f for group in roots.records for f in group.folders]  # the top level only
     items = [folder_json(f) for f in folders]
     return jsonify({"items": items, "total": len(items)})
 

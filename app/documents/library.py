@@ -105,33 +105,44 @@ def open_download(file_id: int, user: User, number: int | None = None) -> storag
     return storage.open_version(version, document.name)
 
 
+# Record folders listed per record type on the library's first page (the rest open from their cards).
+RECORD_FOLDERS_SHOWN = 100
+
+
 @dataclass
 class RecordFolders:
-    """The record folders a user sees, of one record type."""
+    """The record folders a user sees, of one record type (the first RECORD_FOLDERS_SHOWN, newest first)."""
 
     owner: Owner
     folders: list[Folder]
+    total: int
 
 
 @dataclass
 class Roots:
-    general: list[Folder]
+    general: list[Folder]  # the top-level general folders
     records: list[RecordFolders] = field(default_factory=list)
+    # Every general folder's subfolders, by parent id: the tree below the top level.
+    children: dict[int, list[Folder]] = field(default_factory=dict)
 
 
 def list_roots(user: User) -> Roots:
-    """The library's top level: the general folders and, per record type, the record folders the user sees."""
-    general = list(db.session.scalars(sa.select(Folder).where(Folder.parent_id.is_(None), Folder.record_type.is_(None))
+    """The library's top level: the tree of general folders and, per record type, the record folders the
+    user sees (the visibility filter in SQL, never every record folder loaded)."""
+    general = list(db.session.scalars(sa.select(Folder).where(Folder.record_type.is_(None))
                                       .order_by(Folder.name_key)))
-    roots = Roots(general=general)
+    roots = Roots(general=[f for f in general if f.parent_id is None])
+    for folder in general:
+        if folder.parent_id is not None:
+            roots.children.setdefault(folder.parent_id, []).append(folder)
     for owner in list_owners():
-        folders = list(db.session.scalars(sa.select(Folder).where(Folder.parent_id.is_(None),
-                                                                  Folder.record_type == owner.type)
-                                          .order_by(Folder.name_key)))
-        visible = owner.visible_ids([f.record_id for f in folders if f.record_id is not None], user)
-        shown = [f for f in folders if f.record_id in visible]
-        if shown:
-            roots.records.append(RecordFolders(owner=owner, folders=shown))
+        visible = sa.and_(Folder.parent_id.is_(None), Folder.record_type == owner.type,
+                          Folder.record_id.in_(owner.visible_query(user)))
+        total = int(db.session.scalar(sa.select(sa.func.count(Folder.id)).where(visible)) or 0)
+        if total:
+            folders = list(db.session.scalars(sa.select(Folder).where(visible).order_by(Folder.id.desc())
+                                              .limit(RECORD_FOLDERS_SHOWN)))
+            roots.records.append(RecordFolders(owner=owner, folders=folders, total=total))
     return roots
 
 

@@ -42,6 +42,8 @@ class Owner:
     endpoint: str  # the card's endpoint (record_id=...)
     # A record by its number as people type it ("D-17", "17"); None when there is none.
     by_number: Callable[[str], Any]
+    # The ids `user` may see, as a SELECT (for lists that must not load every id).
+    visible_query: Callable[[User], Any]
 
     def get_visible(self, record_id: int, user: User) -> Any:
         """The record when `user` may see it; NotFound otherwise (an invisible record does not exist)."""
@@ -71,7 +73,8 @@ def _kind_owner(kind: RecordKind) -> Owner:
 
     return Owner(type=kind.name, title=kind.title, find=lambda record_id: records.find_record(kind, record_id),
                  visible_ids=visible_ids, can_write=lambda record, user: records.can_edit(kind, record, user),
-                 label=lambda r: f"{r.display_number} {r.name}", endpoint=f"{kind.plural}.detail", by_number=by_number)
+                 label=lambda r: f"{r.display_number} {r.name}", endpoint=f"{kind.plural}.detail", by_number=by_number,
+                 visible_query=lambda user: sa.select(model.id).where(records.visible_filter(kind, user)))
 
 
 def _counterparty_owner() -> Owner:
@@ -86,7 +89,8 @@ def _counterparty_owner() -> Owner:
 
     return Owner(type=COUNTERPARTY, title=_l("Client"), find=counterparties.get_counterparty, visible_ids=visible_ids,
                  can_write=lambda record, user: counterparties.can_edit(user), label=lambda c: str(c.display_name),
-                 endpoint="counterparties.detail", by_number=by_number)
+                 endpoint="counterparties.detail", by_number=by_number,
+                 visible_query=lambda user: sa.select(Counterparty.id))
 
 
 def list_owners() -> list[Owner]:

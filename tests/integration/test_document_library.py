@@ -383,3 +383,18 @@ def test_merging_deals_moves_the_merged_deals_documents(app: Flask, client: Flas
     assert client.get(f"{API}/records/deal/{duplicate.id}/folder", headers=h).status_code == 404
     comments = client.get(f"/api/v1/deals/{world['mine']}/comments", headers=h).get_json()["items"]
     assert any("Documents moved" in c["text"] for c in comments)
+
+
+def test_the_library_page_shows_the_tree_and_the_record_folders_one_sees(app: Flask, client: FlaskClient,
+                                                                         world: dict[str, Any]) -> None:
+    h = api_token(client, "manager1")
+    top = client.post(f"{API}/folders", json={"name": "Projects"}, headers=h).get_json()
+    year = client.post(f"{API}/folders", json={"name": "Year 2026", "parent_id": top["id"]}, headers=h).get_json()
+    client.post(f"{API}/folders", json={"name": "First quarter", "parent_id": year["id"]}, headers=h)
+    _upload(client, f"{API}/records/deal/{world['mine']}/files", b"x", headers=h)
+    _upload(client, f"{API}/records/deal/{world['theirs']}/files", b"x", headers=api_token(client, "manager2"))
+    login(client, "manager1")
+    page = client.get("/documents/library").get_data(as_text=True)
+    assert page.count('data-testid="tree-folder"') == 2
+    assert page.index("Projects") < page.index("Year 2026") < page.index("First quarter")
+    assert "Deal of manager1" in page and "Deal of manager2" not in page
