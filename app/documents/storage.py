@@ -36,11 +36,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import utcnow
 from app.documents.models import DocumentFile, FileVersion, Folder, name_key
 from app.documents.owners import get_owner
-from app.errors import CrmError, InvalidInput, NotFound
+from app.errors import Conflict, CrmError, InvalidInput, NotFound
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -223,7 +224,7 @@ def add_version(document: DocumentFile, content: bytes, content_type: str, actor
     """Write `content` as the next version of `document` and make it current. Flushes.
 
     The file row's version counter moves too, so two uploads racing for the same number meet a
-    Conflict (409) instead of a duplicate. Raises InvalidInput (empty), UploadTooLarge.
+    Conflict (409, `version_race`) instead of a duplicate. Raises InvalidInput (empty), UploadTooLarge.
     """
     check_content(content)
     key, digest = _write_blob(content)
@@ -234,7 +235,11 @@ def add_version(document: DocumentFile, content: bytes, content_type: str, actor
     db.session.add(version)
     document.current_version = number
     document.updated_at = utcnow()
-    db.session.flush()
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError) as e:  # another upload of this document won the race
+        raise Conflict(_("Someone uploaded a version of this document at the same moment: upload again."),
+                       code="version_race") from e
     db.session.expire(document, ["versions"])
     return version
 

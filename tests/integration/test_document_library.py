@@ -398,3 +398,21 @@ def test_the_library_page_shows_the_tree_and_the_record_folders_one_sees(app: Fl
     assert page.count('data-testid="tree-folder"') == 2
     assert page.index("Projects") < page.index("Year 2026") < page.index("First quarter")
     assert "Deal of manager1" in page and "Deal of manager2" not in page
+
+
+def test_a_version_racing_another_upload_is_a_conflict_and_leaves_no_file(app: Flask, world: dict[str, Any]) -> None:
+    from app.documents import storage
+    from app.errors import Conflict
+
+    document = storage.store_file("race.txt", b"one", "text/plain", world["manager1"].id,
+                                  record=("deal", world["mine"]))
+    db.session.commit()
+    before = _stored_files(app)
+    # Another transaction stored a version meanwhile: the row's version moved on behind this session.
+    db.session.execute(sa.update(DocumentFile).where(DocumentFile.id == document.id)
+                       .values(version=DocumentFile.version + 1).execution_options(synchronize_session=False))
+    with pytest.raises(Conflict):
+        storage.add_version(document, b"two", "text/plain", world["manager1"].id)
+    db.session.rollback()
+    assert _stored_files(app) == before
+    assert [v.number for v in _document(document.id).versions] == [1]
