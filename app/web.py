@@ -176,8 +176,9 @@ def json_depth(text: str) -> int:
     return deepest
 
 
-def _named_strings(pairs: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, str]]:
-    for name, value in pairs:
+def _named_strings(pairs: Iterable[tuple[str | None, Any]]) -> Iterator[tuple[str, str]]:
+    for raw_name, value in pairs:
+        name = raw_name or ""  # a multipart part whose name werkzeug could not parse comes as None
         yield name, name
         if isinstance(value, str):
             yield name, value

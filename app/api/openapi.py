@@ -792,7 +792,7 @@ def library_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
             links=links_to("library_api.get_folder", folder_id="$response.body#/items/0/id")),
         "library_api.create_folder": Op(
             "Create a folder (top level: CRM staff; inside a folder you may write)", "Library",
-            ref("LibraryFolderListing"), status=201, errors=(403, 422), links=folder_targets,
+            ref("LibraryFolderListing"), status=201, errors=(403, 404, 422), links=folder_targets,
             body=obj({"name": name, "parent_id": nullable(INTEGER)}, required=["name"])),
         "library_api.get_folder": Op("A folder with its folders and documents", "Library", ref("LibraryFolderListing"),
                                      description=access),
@@ -828,13 +828,14 @@ def library_operations() -> tuple[dict[str, Op], dict[str, Schema]]:
                                          body_media="multipart/form-data", description=too_large),
         "library_api.list_links": Op(
             "The links of a record or document, both ways (only the ends you see)", "Library",
-            page_of(ref("RecordLink"), paged=False),
+            page_of(ref("RecordLink"), paged=False), errors=(404,),
+            description="404 when the record or document does not exist or you do not see it.",
             query=(Param("record_type", record_type, required=True),
                    Param("record_id", {"type": "integer", "minimum": 1}, required=True))),
         "library_api.add_link": Op(
             "Link a record (or document) you may write to another you see", "Library",
             obj({"id": INTEGER, "from_type": STRING, "from_id": INTEGER, "to_type": STRING, "to_id": INTEGER,
-                 "created_at": DATE_TIME}), status=201, errors=(403, 409, 422),
+                 "created_at": DATE_TIME}), status=201, errors=(403, 404, 409, 422),
             body=obj({"from_type": record_type, "from_id": INTEGER, "to_type": record_type, "to_id": INTEGER}),
             description="409 `already_linked` when the pair is linked already (from either end).",
             links=links_to("library_api.remove_link", link_id="$response.body#/id")),

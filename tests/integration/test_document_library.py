@@ -416,3 +416,14 @@ def test_a_version_racing_another_upload_is_a_conflict_and_leaves_no_file(app: F
     db.session.rollback()
     assert _stored_files(app) == before
     assert [v.number for v in _document(document.id).versions] == [1]
+
+
+def test_a_multipart_part_without_a_readable_name_is_no_server_error(app: Flask, client: FlaskClient,
+                                                                     world: dict[str, Any]) -> None:
+    h = api_token(client, "manager1")
+    body = (b'--B\r\nContent-Disposition: form-data; name="broken\\"\r\n\r\nx\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--B--\r\n')
+    response = client.post(f"{API}/records/deal/{world['mine']}/files", data=body,
+                           headers={**h, "Content-Type": "multipart/form-data; boundary=B"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert client.get(response.get_json()["download_url"], headers=h).data == b"hello"
