@@ -14,4 +14,13 @@ database.
                    delete, versions)
     links.py       Document Links: link, list both ways, unlink (visibility-filtered)
     views.py       /documents pages and the card widget; api.py: /api/v1/documents/{folders,files,links}
+
+Generated documents (docxtpl templates from document_templates/, built by its build_templates.py):
+    rendering.py          template + JSON context → .docx (→ .pdf with LibreOffice); amounts in words
+    generation_models.py  GeneratedDocument: kind, record, number per legal entity and year, render and
+                          document status, the library files
+    generation.py         request (proposal from a deal, invoice/act from an approved order: the context is
+                          taken from the record then), render (the job's body), retry, status, merge step
+    generation_views.py   the cards' Documents tab, preview, download; /api/v1/.../documents
+    generation_demo.py    demo documents; the render job itself is workers/documents.py
 """

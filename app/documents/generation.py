@@ -443,6 +443,20 @@ def _flush(document: GeneratedDocument) -> None:
         raise Conflict(_("The document was changed by someone else.")) from e
 
 
+def move_deal_documents(main: Any, merged: Any, actor: User) -> list[str]:
+    """A merge step: the merged deal's proposals belong to the main deal now (their files move with the deal's
+    library folder). One summary line for the main deal's comment, or none. Flushes."""
+    moved = list(db.session.scalars(sa.select(GeneratedDocument).where(
+        GeneratedDocument.record_type == "deal", GeneratedDocument.record_id == merged.id)
+        .order_by(GeneratedDocument.id)))
+    for document in moved:
+        document.record_id = main.id
+    db.session.flush()
+    if not moved:
+        return []
+    return [_("Proposals moved: %(numbers)s", numbers=", ".join(f"№ {d.display_number}" for d in moved))]
+
+
 def list_stale_pending_ids(moment: datetime, limit: int) -> list[int]:
     """Pending documents untouched for STALE_PENDING: their render job was lost (Redis restarted empty)."""
     return list(db.session.scalars(

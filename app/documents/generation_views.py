@@ -23,6 +23,7 @@ from markupsafe import Markup
 from flask_login import current_user, login_required
 
 from app.api import authenticate_request, iso, json_body
+from app.deals.merge import register_merge_step
 from app.documents import generation
 from app.documents.generation_models import GeneratedDocument
 from app.errors import BadRequest, Conflict, InvalidInput, NotFound
@@ -47,6 +48,8 @@ def _tab(record: Any, kind_name: str) -> dict[str, Any]:
 
 @bp.record_once
 def _register_helpers(state: Any) -> None:
+    # Merging deals moves the merged deal's proposals to the main deal (registered once, with the pages).
+    register_merge_step(generation.move_deal_documents)
     app = state.app
     app.add_template_global(_tab, "generated_documents_tab")
     app.add_template_global(generation.kind_label, "document_kind_label")

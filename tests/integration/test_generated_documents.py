@@ -274,3 +274,15 @@ def test_wrong_kinds_and_unknown_documents_are_not_found(client: FlaskClient, wo
     assert client.post(f"/orders/{world['mine'].id}/documents/proposal").status_code == 404
     assert client.get(f"/documents/generated/lead/{world['mine'].id}/list").status_code == 404
     assert client.get("/documents/generated/999999/download?format=exe").status_code == 404
+
+
+def test_merging_deals_moves_the_proposals_to_the_main_deal(
+        app: Flask, client: FlaskClient, world: dict[str, Any]) -> None:
+    headers = api_token(client, "director")
+    merged, main = world["mine"], world["theirs"]
+    body = client.post(f"/api/v1/deals/{merged.id}/documents/proposal", headers=headers).get_json()
+    response = client.post(f"/api/v1/deals/{merged.id}/merge", json={"main_deal_id": main.id}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    listed = client.get(f"/api/v1/deals/{main.id}/documents", headers=headers).get_json()
+    assert [d["id"] for d in listed["items"]] == [body["id"]]
+    assert client.get(f"/api/v1/deals/{merged.id}/documents", headers=headers).get_json()["items"] == []
