@@ -57,6 +57,20 @@ class DeployRefused(CrmError):
     code = "bpmn_invalid"
 
 
+def _refusal_in(error: BaseException) -> CrmError | None:
+    """The CrmError a service task raised inside the engine (e.g. InvalidInput with field errors for a value the
+    form's schema cannot judge), found through the engine's wrapping exceptions; None for any other failure.
+    Nothing was saved either way: the caller reports it as the refusal it is instead of a process error."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, CrmError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def now() -> datetime:
     return clock.now()
 
@@ -258,7 +272,7 @@ def complete_task(task: HumanTask, data: dict[str, Any], actor_id: int, expected
     except TaskNotReady as e:
         raise Conflict(_("This task has already been completed or canceled."), code="task_not_open") from e
     except EngineError as e:
-        raise ProcessError(_("The process could not continue: %(error)s", error=str(e))) from e
+        raise _refusal_in(e) or ProcessError(_("The process could not continue: %(error)s", error=str(e))) from e
     task.outcome = _outcome_label(data)
     _apply(instance, outcome, actor_id=actor_id, at=moment, completed_task=task)
     return task
@@ -320,7 +334,7 @@ def change_record_status(record_type_name: str, record_id: int, next_status: str
     except TaskDataInvalid as e:
         raise InvalidInput(fields=e.errors) from e
     except EngineError as e:
-        raise ProcessError(_("The process could not continue: %(error)s", error=str(e))) from e
+        raise _refusal_in(e) or ProcessError(_("The process could not continue: %(error)s", error=str(e))) from e
     _apply(instance, outcome, actor_id=actor_id, at=moment, completed_task=None)
     return instance
 
