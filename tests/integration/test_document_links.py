@@ -178,3 +178,22 @@ def test_bad_link_requests_change_nothing(app: Flask, client: FlaskClient, world
     session_api = client.post(f"{API}/links", json={**deal, "to_type": "lead", "to_id": world["lead"]})
     assert session_api.status_code == 400 and session_api.get_json()["error"]["code"] == "csrf_failed"
     assert _links() == 0
+
+
+def test_the_client_card_shows_its_folder_and_its_links(client: FlaskClient, world: dict[str, Any]) -> None:
+    from app.counterparties.services import create_counterparty
+
+    client_id = create_counterparty({"full_name": "ООО Василёк", "inn": "7707083893"}, world["director"]).id
+    db.session.commit()
+    h = api_token(client, "manager1")
+    assert client.post(f"{API}/links", json={"from_type": "deal", "from_id": world["deal"],
+                                             "to_type": "counterparty", "to_id": client_id},
+                       headers=h).status_code == 201
+    login(client, "manager1")
+    page = client.get(f"/counterparties/{client_id}").get_data(as_text=True)
+    assert 'data-testid="client-documents"' in page
+    assert f'href="/documents/library/records/counterparty/{client_id}"' in page
+    assert "Deal of manager1" in page  # the link, seen from the client's side
+    # manager2 cannot see manager1's deal: the client card shows no link to it.
+    login(client, "manager2")
+    assert "Deal of manager1" not in client.get(f"/counterparties/{client_id}").get_data(as_text=True)
