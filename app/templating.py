@@ -67,6 +67,14 @@ def install_template_helpers(app: Flask) -> None:
         values: dict[str, Any] = {**(request.view_args or {}), **args}
         return url_for(request.endpoint or "tasks.current", **values)
 
+    @app.template_global()
+    def nav_record_kinds() -> list[Any]:
+        """The record kinds, in their registration order, for the navbar's Sales menu."""
+        # Local import: templating is installed by the factory after the record kinds are registered.
+        from app.records.kinds import registered_kinds
+
+        return registered_kinds()
+
     @app.context_processor
     def _nav() -> dict[str, Any]:
         if not getattr(current_user, "is_authenticated", False):

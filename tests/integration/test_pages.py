@@ -185,3 +185,18 @@ def test_huge_ids_are_404_not_500(client, users):
     login(client, "manager1")
     for url in ("/tasks/99999999999999", "/leads/99999999999999", "/assignments/99999999999999"):
         assert client.get(url).status_code == 404
+
+
+def test_the_sales_menu_opens_every_record_kinds_journal_and_kanban(client, users):
+    from app.records.kinds import registered_kinds
+
+    login(client, "manager1")
+    page = client.get("/tasks").get_data(as_text=True)
+    kinds = registered_kinds()
+    assert {k.plural for k in kinds} >= {"leads", "deals", "orders", "payments", "contracts"}
+    for kind in kinds:
+        assert f'href="/{kind.plural}" data-testid="nav-{kind.plural}"' in page
+        assert f'href="/{kind.plural}/kanban"' in page
+        assert client.get(f"/{kind.plural}").status_code == 200
+        assert client.get(f"/{kind.plural}/kanban").status_code == 200
+    assert 'data-testid="nav-legal-entities"' in page
