@@ -10,12 +10,12 @@ from flask import current_app
 
 from app.assignments.services import AssignmentData, create_assignment
 from app.catalog.services import create_product
-from app.documents.demo import demo_library
 from app.activities.demo import demo_activities
 from app.mail.demo import demo_mail
+from app.documents.demo import demo_library
 from app.contracts.demo import demo_contracts
-from app.documents.generation_demo import demo_documents
 from app.orders.demo import demo_orders
+from app.documents.generation_demo import demo_documents
 from app.records.lines import add_line
 from app.auth.models import User
 from app.auth.services import UserData, create_user, default_groups, ensure_groups
@@ -75,15 +75,15 @@ def load_demo(force: bool = False) -> bool:
     _demo_leads(director, m1, m2)
     _demo_deals(director, m1, m2)
     db.session.flush()
-    demo_library(director, m1, m2)
-    db.session.flush()
     demo_activities(director, m1, m2)
+    db.session.flush()
+    demo_library(director, m1, m2)
     db.session.flush()
     demo_contracts(director, m1)
     db.session.flush()
-    demo_documents(director)
-    db.session.flush()
     demo_orders(director, m1, m2)
+    db.session.flush()
+    demo_documents(director)
     db.session.flush()
     demo_mail()
     db.session.flush()

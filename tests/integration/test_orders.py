@@ -233,6 +233,12 @@ def test_the_demo_has_orders_in_each_status_and_an_overdue_payment(app: Any, db_
     assert {p.status for p in payments} == {"draft", "planned", "partially_paid", "paid", "expired", "canceled"}
     expired = next(p for p in payments if p.status == "expired")
     assert _open_payment_task(expired.id) == "overdue_payment"
+    # The demo's generated documents include an approved order's invoice and act, rendered.
+    from app.documents.generation_models import GeneratedDocument
+
+    documents = db_session.scalars(sa.select(GeneratedDocument)).all()
+    assert {d.kind for d in documents} == {"proposal", "invoice", "act"}
+    assert {d.render_status for d in documents} == {"ready"}
 
 
 def _open_payment_task(payment_id: int) -> str | None:
