@@ -128,6 +128,14 @@ def test_catalog_has_no_errors() -> None:
     assert not errors, errors
 
 
+def test_no_message_is_defined_twice() -> None:
+    # babel's reader keeps the last of two definitions silently; GNU msgfmt refuses the file.
+    keys = re.findall(r'^(?:msgctxt ("(?:[^"\\]|\\.)*")\n)?msgid ("(?:[^"\\]|\\.)*"(?:\n"(?:[^"\\]|\\.)*")*)',
+                      RU_PO.read_text(encoding="utf-8"), re.M)
+    twice = [key for key, n in Counter(keys).items() if n > 1]
+    assert not twice, f"defined more than once in {RU_PO.name}: {twice}"
+
+
 def _bpmn_names() -> set[str]:
     names: set[str] = set()
     for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
