@@ -23,7 +23,12 @@ from types import FrameType
 from redis import Redis
 from redis.exceptions import RedisError
 
+from flask import Flask
+
 from app import jobs as names
+from app.documents import rendering
+from app.extensions import db
+from app.processes import services as processes
 from workers.resilient import CrmWorker
 from workers.runtime import Backoff, configure_logging, get_app, secure_config, wait_for_redis
 
@@ -57,9 +62,24 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if conn is None:  # stopped while waiting
         return 0
-    get_app()  # build once here, before forking, so every work horse inherits it
+    warm_up(get_app(), queues)  # build once here, before forking, so every work horse inherits it
     logger.info("worker on %s, queues: %s", url, ", ".join(queues))
     return serve(url, conn, queues, burst=args.burst, stop=stop)
+
+
+def warm_up(app: Flask, queues: list[str]) -> None:
+    """Do the per-process work of the queues' jobs once, before forking: rq runs each job in a fresh
+    work horse forked from this process, which inherits what is warm here and forgets what it warms
+    itself (the parsed BPMN versions a process start or timer needs, the compiled document templates)."""
+    with app.app_context():
+        try:
+            processes.parse_latest_versions()
+            if names.QUEUE_DOCUMENTS in queues:
+                rendering.warm_up()
+        except Exception:  # a cold start is slower, not wrong: the jobs do this work themselves
+            logger.exception("warm-up before forking failed; jobs will start cold")
+        finally:
+            db.session.remove()
 
 
 #: A worker that ran this long before its `work()` ended is restarted after the shortest delay again.

@@ -180,6 +180,21 @@ def undeployed_changes() -> list[str]:
     return [c.process_id for c in candidates if c.sha256 not in known]
 
 
+def parse_latest_versions() -> int:
+    """Parse the latest version of every deployed process into the engine (a worker does this before it
+    forks, so its jobs start warm). Returns how many were parsed now."""
+    newest = sa.select(ProcessVersion.process_id, sa.func.max(ProcessVersion.version).label("version")) \
+        .group_by(ProcessVersion.process_id).subquery()
+    versions = db.session.scalars(sa.select(ProcessVersion).join(newest, sa.and_(
+        ProcessVersion.process_id == newest.c.process_id, ProcessVersion.version == newest.c.version)))
+    parsed = 0
+    for version in versions:
+        if not _engine().has_version(version.id):
+            _ensure_loaded(version)
+            parsed += 1
+    return parsed
+
+
 def list_versions() -> list[ProcessVersion]:
     return list(db.session.scalars(sa.select(ProcessVersion)
                                    .order_by(ProcessVersion.process_id, ProcessVersion.version.desc())))

@@ -37,14 +37,19 @@ def test_with_redis_url_the_redis_process_only_waits(spawn: Callable[..., Proces
 
 
 @pytest.mark.redis
-def test_clock_enqueues_the_due_timer_scan_once_and_stops_on_sigterm(
+def test_clock_enqueues_each_periodic_job_once_and_stops_on_sigterm(
         redis_conn: Redis, redis_url: str, spawn: Callable[..., Process]) -> None:
+    from workers.clock import PERIODIC_JOBS
+
     proc = spawn("workers.clock", REDIS_URL=redis_url, CRM_CLOCK_INTERVAL="0.1")
-    default = Queue(names.QUEUE_DEFAULT, connection=redis_conn)
-    eventually(lambda: "clock ticking every 0.1 s" in proc.output and default.count == 1)
-    time.sleep(0.5)  # several ticks later: still one pending job, no pile-up
-    assert default.job_ids == ["enqueue-due-timers"]
-    job = default.fetch_job("enqueue-due-timers")
+    queues = {name: Queue(name, connection=redis_conn) for _job, _id, name in PERIODIC_JOBS}
+    expected = {name: sorted(i for _job, i, q in PERIODIC_JOBS if q == name) for name in queues}
+    eventually(lambda: "clock ticking every 0.1 s" in proc.output
+               and all(q.count == len(expected[name]) for name, q in queues.items()))
+    time.sleep(0.5)  # several ticks later: still one pending job of each, no pile-up
+    for name, queue in queues.items():
+        assert sorted(queue.job_ids) == expected[name]
+    job = queues[names.QUEUE_DEFAULT].fetch_job("enqueue-due-timers")
     assert job is not None and job.func_name == names.ENQUEUE_DUE_TIMERS
     assert proc.stop() == 0, proc.output
     assert "clock stopped" in proc.output
