@@ -79,6 +79,7 @@ AGREEMENT = RecordKind(
     statuses=(StatusSpec("draft", "secondary"), StatusSpec("active", "success"),
               StatusSpec("annulled", "dark", is_terminal=True)),
     card_form="crud/agreement.schema.json",
+    created_on="contract",
     tracked_fields=("name", "agreement_number", "agreement_date", "amount_change"),
     start_data=lambda agreement: {"agreement_id": agreement.id},
     export_columns=export_columns("number", "name", "status", "responsible", "client", "created", extra=(

@@ -111,6 +111,9 @@ class RecordKind:
     # The same as SQL, for lists: () -> a clause true for records that are NOT closed by `closed_when`
     # (closed ones are never claimable and stay off the kanban).
     open_clause: Callable[[], Any] | None = None
+    # The kind whose card creates these records (an additional agreement is made on its contract's card):
+    # its journal offers no "New", and /<plural>/new and the quick create say where to create one.
+    created_on: str | None = None
     # Named choice lists of the kind's card form (`x-options`): name -> (current value) -> [{const, title}].
     field_options: Mapping[str, Callable[[Any], list[dict[str, Any]]]] = field(default_factory=dict)
     # The kind's own checks of cleaned card values (e.g. a foreign key exists): (values, errors) -> None,

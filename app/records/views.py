@@ -24,7 +24,7 @@ from app.errors import BadRequest, CrmError, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.processes import services as processes
 from app.records import comments, contacts, journal, services
-from app.records.kinds import RecordKind
+from app.records.kinds import RecordKind, get_kind
 
 
 def _stem(form_path: str | None) -> str:
@@ -51,7 +51,8 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
 
     def _context(form_page: bool = False, **extra: Any) -> dict[str, Any]:
         """What the templates need; the card form and the responsible picker only where a form is shown."""
-        context = {"kind": kind, "locale": str(get_locale()), "people": list_users(include_inactive=False), **extra}
+        context = {"kind": kind, "locale": str(get_locale()), "people": list_users(include_inactive=False),
+                   "created_on_title": get_kind(kind.created_on).title if kind.created_on else None, **extra}
         if form_page:
             context.update(eligible=eligible_responsibles(), card_schema=services.card_schema(kind))
         return context
@@ -104,6 +105,8 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
     @login_required
     def new() -> Any:
         services.require_create(kind, current_user)
+        if kind.created_on:
+            return _created_elsewhere()
         errors: dict[str, str] = {}
         if request.method == "POST":
             try:
@@ -125,11 +128,15 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
     @login_required
     def quick_create() -> Any:
         services.require_create(kind, current_user)
+        if kind.created_on:
+            return _created_elsewhere()
         contact = {"full_name": request.form.get("contact_name", ""), "phone": request.form.get("phone", ""),
                    "email": request.form.get("email", "")}
         has_contact = any(v.strip() for v in contact.values())
-        data = {"name": request.form.get("name", ""), "company_name": request.form.get("company_name", ""),
+        data = {"name": request.form.get("name", ""),
                 "responsible": current_user.login if kind.quick_create_responsible_self else None}
+        if "company_name" in services.card_schema(kind).get("properties", {}):  # not every kind has a free-text client
+            data["company_name"] = request.form.get("company_name", "")
         try:
             record = services.create_record(kind, data, current_user, [contact] if has_contact else [])
         except InvalidInput as e:
@@ -142,6 +149,11 @@ def make_blueprint(kind: RecordKind) -> Blueprint:
         db.session.commit()
         flash(kind.message("created", _l("%(number)s created."), number=record.display_number), "success")
         return redirect(_detail_url(record.id))
+
+    def _created_elsewhere() -> Any:
+        flash(_("%(kinds)s are created on the card of the record they belong to (%(parent)s).",
+                kinds=kind.title_plural, parent=get_kind(kind.created_on or "").title), "info")
+        return redirect(url_for(f"{kind.plural}.index"))
 
     def _card(record: Any, errors: dict[str, str] | None = None, status: int = 200, status_form: str | None = None,
               form: Any = None) -> Any:

@@ -253,6 +253,14 @@ def test_agreements_belong_to_their_contract(client, world):
     login(client, "manager1")
     page = client.get(f"/contracts/{contract['id']}").get_data(as_text=True)
     assert "ДС №1" in page and "849" in page
+    # The agreements' journal offers no "New": /agreements/new and the quick create say where to make one.
+    assert 'data-testid="new-record"' not in client.get("/agreements").get_data(as_text=True)
+    assert 'data-testid="new-record"' in client.get("/contracts").get_data(as_text=True)
+    for url in ("/agreements/new", "/agreements/quick"):
+        response = client.post(url, data={"name": "Сирота"}) if url.endswith("quick") else client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/agreements")
+        assert "are created on the card of the record they belong to (Contract)" in \
+            client.get("/agreements").get_data(as_text=True)
 
 
 # ------------------------------------------------------------------------------------------ from a deal
@@ -346,3 +354,12 @@ def test_demo_data_has_a_legal_entity_and_contracts_in_several_statuses(db_sessi
     active = db_session.scalar(sa.select(Contract).where(Contract.status == "active"))
     deal = db_session.get(Deal, active.deal_id)
     assert deal is not None and deal.contract_id == active.id and len(active.agreements) == 1
+
+
+def test_quick_create_of_a_kind_without_a_free_text_client_says_what_is_missing(client, world):
+    login(client, "manager1")
+    response = client.post("/contracts/quick", data={"name": "Быстрый договор", "company_name": "ООО"},
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Choose an existing counterparty." in page
+    assert "This field cannot be changed here." not in page  # the quick form's company is not a contract field
