@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -117,8 +118,14 @@ def serve(url: str, conn: Redis, queues: list[str], burst: bool, stop: threading
 
 def _install_stop_handlers(stop: threading.Event | None = None) -> threading.Event:
     stop = stop or threading.Event()
+    pid = os.getpid()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
+        if os.getpid() != pid:
+            # A process forked from this one (rq's scheduler) that has not installed its own handlers
+            # yet: setting the event would go unseen there and the worker would wait for it forever
+            # (a SIGTERM right after start-up hung the worker in `join()`). Nothing has started there.
+            os._exit(0)
         stop.set()
 
     signal.signal(signal.SIGTERM, _stop)

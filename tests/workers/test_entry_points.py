@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -63,3 +64,28 @@ def test_worker_gives_up_when_redis_never_answers() -> None:
                             text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 1
     assert "did not answer PING within 1 s" in result.stderr
+
+
+def test_a_sigterm_reaching_a_forked_child_before_its_own_handlers_ends_it() -> None:
+    """rq forks its scheduler from the worker; until the scheduler installs its own handlers it has the
+    worker's. A SIGTERM in that window used to set an event nobody there reads: the scheduler ran on and
+    the worker waited for it forever."""
+    from workers.__main__ import _install_stop_handlers
+
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        stop = _install_stop_handlers()
+        child = os.fork()
+        if child == 0:  # the forked process, still with the parent's handlers
+            time.sleep(5)
+            os._exit(3)
+        time.sleep(0.2)
+        os.kill(child, signal.SIGTERM)
+        started = time.monotonic()
+        _pid, status = os.waitpid(child, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        assert time.monotonic() - started < 2
+        assert not stop.is_set()  # the parent's own stop is untouched
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])

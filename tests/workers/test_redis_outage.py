@@ -108,7 +108,7 @@ def test_clock_waits_for_redis_and_rides_out_an_outage(redis_server: RedisServer
     redis_server.start()
     conn = Redis.from_url(redis_server.url)
     default = Queue(names.QUEUE_DEFAULT, connection=conn)
-    eventually(lambda: default.job_ids == ["enqueue-due-timers"], timeout=15)
+    eventually(lambda: "enqueue-due-timers" in default.job_ids, timeout=15)
     mark = len(clock.output)
 
     redis_server.kill()
@@ -119,7 +119,7 @@ def test_clock_waits_for_redis_and_rides_out_an_outage(redis_server: RedisServer
 
     redis_server.start()
     # The new Redis is empty: the clock publishes the periodic scan again, which re-derives due timers.
-    eventually(lambda: default.job_ids == ["enqueue-due-timers"], timeout=45)
+    eventually(lambda: "enqueue-due-timers" in default.job_ids, timeout=45)
     eventually(lambda: "Redis is back" in clock.output)
     assert clock.stop() == 0, clock.output
     conn.close()
