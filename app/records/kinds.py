@@ -133,16 +133,12 @@ class RecordKind:
     @property
     def stages(self) -> list[tuple[Any, tuple[str, ...]]]:
         """The sales stages in order, each with its statuses (statuses without a stage are left out)."""
-        stages: list[tuple[Any, tuple[str, ...]]] = []
+        grouped: dict[str, tuple[Any, tuple[str, ...]]] = {}  # by the stage's text: each lazy label read once
         for spec in self.statuses:
-            if spec.stage is None:
-                continue
-            index = next((i for i, (label, _ids) in enumerate(stages) if str(label) == str(spec.stage)), None)
-            if index is None:
-                stages.append((spec.stage, (spec.id,)))
-            else:
-                stages[index] = (stages[index][0], stages[index][1] + (spec.id,))
-        return stages
+            if spec.stage is not None:
+                label, ids = grouped.setdefault(str(spec.stage), (spec.stage, ()))
+                grouped[str(spec.stage)] = (label, ids + (spec.id,))
+        return list(grouped.values())
 
     @property
     def terminal_statuses(self) -> tuple[str, ...]:

@@ -110,10 +110,13 @@ def observers_sql(conn: sqlite3.Connection) -> tuple[str, str]:
 
 
 def make_app(db_path: Path) -> Any:
+    from app import freeze_startup_objects
     from tests.conftest import make_test_app
 
-    return make_test_app(f"sqlite:///{db_path}", CRM_JOBS_INLINE=True, WTF_CSRF_ENABLED=False,
-                         CRM_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
+    app = make_test_app(f"sqlite:///{db_path}", CRM_JOBS_INLINE=True, WTF_CSRF_ENABLED=False,
+                        CRM_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
+    freeze_startup_objects()  # as create_app does outside tests (one app per process, as in production)
+    return app
 
 
 def seed_people(app: Any, extra_users: int) -> dict[str, int]:

@@ -106,3 +106,18 @@ def test_make_writes_a_random_key_into_dotenv_and_keeps_what_is_there(tmp_path):
     again = subprocess.run(make, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and dotenv.read_text().splitlines() == lines, "an existing key is kept"
     assert ".env" in (ROOT / ".gitignore").read_text().splitlines(), "the key must never be committed"
+
+
+def test_an_app_built_outside_tests_freezes_its_start_up_objects(monkeypatch) -> None:
+    import gc
+
+    from app import create_app
+
+    gc.unfreeze()
+    try:
+        create_app({"SECRET_KEY": "x" * 40, "TESTING": False, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        assert gc.get_freeze_count() > 10_000  # the modules, the app, its blueprints and schemas
+    finally:
+        gc.unfreeze()
+    create_app({"SECRET_KEY": "x" * 40, "TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert gc.get_freeze_count() == 0
