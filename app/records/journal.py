@@ -25,7 +25,18 @@ from app.records.kinds import RecordKind, registered_kinds
 from app.records.models import fold
 from app.records.services import visible_filter
 
-KANBAN_PAGE = 20
+KANBAN_PAGE = 20  # cards per "Load more" of a column
+# A board's first load shows about this many cards in all, so a wide board (a deal's twelve statuses) is
+# not twice the work of a narrow one: 20 per column up to six columns, fewer (never under 10) beyond.
+# Columns off the screen are scrolled to, and each one's "Load more" pages on from there.
+KANBAN_BOARD_CARDS = 120
+
+
+def first_page_size(columns: int) -> int:
+    """Cards in each column of a board's first load."""
+    return max(10, min(KANBAN_PAGE, KANBAN_BOARD_CARDS // max(1, columns)))
+
+
 EXPORT_LIMIT = 100_000
 MAX_PAGE = 1_000_000
 MAX_OFFSET = 10_000_000
@@ -217,7 +228,8 @@ def kanban(kind: RecordKind, user: User, flt: RecordFilter) -> list[KanbanColumn
     rows = db.session.execute(sa.select(model.status, sa.func.count(), sa.func.coalesce(sa.func.sum(total_column), 0))
                               .where(*base).group_by(model.status))
     totals: dict[str, tuple[int, Decimal]] = {row[0]: (int(row[1]), Decimal(str(row[2]))) for row in rows}
-    cards = _first_cards(kind, user, flt, [s for s in statuses if totals.get(s, (0,))[0]])
+    cards = _first_cards(kind, user, flt, [s for s in statuses if totals.get(s, (0,))[0]],
+                         first_page_size(len(statuses)))
     columns = []
     for status in statuses:
         count, amount = totals.get(status, (0, Decimal("0")))
@@ -225,7 +237,8 @@ def kanban(kind: RecordKind, user: User, flt: RecordFilter) -> list[KanbanColumn
     return columns
 
 
-def _page(kind: RecordKind, common: list[Any], status: str, offset: int, *columns: Any) -> Any:
+def _page(kind: RecordKind, common: list[Any], status: str, offset: int, *columns: Any,
+          limit: int = KANBAN_PAGE) -> Any:
     """SELECT `columns` of one page of a kanban column, newest first (the (status, created_at) index).
 
     `common` is the filter's conditions without the status: built once per board, not once per column.
@@ -233,7 +246,7 @@ def _page(kind: RecordKind, common: list[Any], status: str, offset: int, *column
     model = kind.model
     return (sa.select(*columns).where(*common, model.status == status)
             .order_by(model.created_at.desc(), model.id.desc())
-            .limit(KANBAN_PAGE).offset(min(max(0, offset), MAX_OFFSET)))
+            .limit(limit).offset(min(max(0, offset), MAX_OFFSET)))
 
 
 def _common(kind: RecordKind, user: User, flt: RecordFilter) -> list[Any]:
@@ -244,7 +257,8 @@ def _with_people(query: Any, model: Any) -> Any:
     return query.options(selectinload(model.responsible), selectinload(model.counterparty))
 
 
-def _first_cards(kind: RecordKind, user: User, flt: RecordFilter, statuses: list[str]) -> dict[str, list[Any]]:
+def _first_cards(kind: RecordKind, user: User, flt: RecordFilter, statuses: list[str],
+                 limit: int) -> dict[str, list[Any]]:
     """The first page of every column in two statements (plus the eager loads), whatever the number of columns.
 
     One UNION ALL of the per-column pages (each still an index range scan with its own LIMIT) gives the
@@ -255,7 +269,7 @@ def _first_cards(kind: RecordKind, user: User, flt: RecordFilter, statuses: list
         return {}
     model = kind.model
     common = _common(kind, user, flt)
-    pages = [_page(kind, common, status, 0, model.id).subquery() for status in statuses]
+    pages = [_page(kind, common, status, 0, model.id, limit=limit).subquery() for status in statuses]
     ids = sa.union_all(*(sa.select(page.c.id) for page in pages))
     records = db.session.scalars(_with_people(sa.select(model).where(model.id.in_(ids)), model)
                                  .order_by(model.created_at.desc(), model.id.desc()))

@@ -278,8 +278,16 @@ def test_kanban_columns_count_and_sum_and_page_cards(client, seeded, db_session,
     assert f'data-testid="count-{kind.initial_status}">23<' in board and "241.50" in board
     column = client.get(f"/{kind.plural}/kanban?status={kind.initial_status}")
     assert column.status_code == 200
-    more = client.get(f"/{kind.plural}/kanban/{kind.initial_status}?offset=20").get_data(as_text=True)
-    assert more.count('data-testid="kanban-card"') == 3
+    # The first load shows a page per column sized to the board's width (20 up to six columns, 10 for
+    # the deal's twelve); "Load more" goes on from there, 20 at a time.
+    from app.records.journal import first_page_size
+
+    first = first_page_size(len(kind.statuses))
+    assert first == {"lead": 20, "deal": 10}[name]
+    assert board.count('data-testid="kanban-card"') == first
+    assert f'data-offset="{first}"' in board
+    more = client.get(f"/{kind.plural}/kanban/{kind.initial_status}?offset={first}").get_data(as_text=True)
+    assert more.count('data-testid="kanban-card"') == min(20, 23 - first)
     assert client.get(f"/{kind.plural}/kanban/{kind.initial_status}?offset={'9' * 20}").status_code == 200
     assert client.get(f"/{kind.plural}/kanban/bogus").status_code == 422
 
