@@ -94,19 +94,7 @@ def _validate(values: dict[str, Any], errors: dict[str, str], exclude_id: int | 
     for field, limit in MAX_LENGTHS.items():
         if values.get(field) and len(values[field]) > limit and field not in errors:
             errors[field] = _("Use at most %(n)s characters.", n=limit)
-    checks = {
-        "inn": lambda v: requisites.inn_error(v, "legal_entity"),
-        "kpp": lambda v: requisites.kpp_error(v, "legal_entity"),
-        "ogrn": lambda v: requisites.ogrn_error(v, "legal_entity"),
-        "bik": requisites.bik_error,
-        "bank_account": lambda v: requisites.bank_account_error(v, values.get("bik")),
-        "corr_account": lambda v: requisites.corr_account_error(v, values.get("bik")),
-    }
-    for field, check in checks.items():
-        if values.get(field) and field not in errors:
-            message = check(values[field])
-            if message:
-                errors[field] = message
+    requisites.check_requisites(values, "legal_entity", errors)
     inn = values.get("inn")
     if inn and "inn" not in errors:
         other = db.session.scalar(sa.select(LegalEntity).where(LegalEntity.inn == inn))

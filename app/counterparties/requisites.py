@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 from stdnum.ru import inn as stdnum_inn
@@ -99,3 +101,22 @@ def corr_account_error(account: str, bik: str | None) -> str | None:
 def kind_for_inn(inn: str) -> str:
     """The most likely kind for an INN: 10 digits → legal entity, 12 → sole proprietor."""
     return "legal_entity" if len(inn) == 10 else "sole_proprietor"
+
+
+def check_requisites(values: Mapping[str, Any], kind: str | None, errors: dict[str, str]) -> None:
+    """Add a field error for each requisite in `values` that fails its check (fields already in error,
+    or empty, are skipped). `kind` is the counterparty kind the INN/KPP/OGRN rules depend on."""
+    checks: dict[str, Callable[[str], str | None]] = {
+        "inn": lambda v: inn_error(v, kind),
+        "kpp": lambda v: kpp_error(v, kind),
+        "ogrn": lambda v: ogrn_error(v, kind),
+        "okpo": okpo_error,
+        "bik": bik_error,
+        "bank_account": lambda v: bank_account_error(v, values.get("bik")),
+        "corr_account": lambda v: corr_account_error(v, values.get("bik")),
+    }
+    for field, check in checks.items():
+        if values.get(field) and field not in errors:
+            message = check(values[field])
+            if message:
+                errors[field] = message

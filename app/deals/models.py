@@ -1,20 +1,19 @@
 """Deal records and their contacts (the shared columns come from `app.records.models`)."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
-from app.records.models import ContactMixin, LineMixin, RecordMixin
+from app.records.models import ContactMixin, LineMixin, MarketingMixin, RecordMixin
 
 if TYPE_CHECKING:
     from app.leads.models import Lead
 
 
-class Deal(RecordMixin, Base):
+class Deal(MarketingMixin, RecordMixin, Base):
     __tablename__ = "deals"
     __record_type__ = "deal"
     number_prefix = "D"
@@ -37,17 +36,6 @@ class Deal(RecordMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deals.id"))
     # The deal's contract (selected or created from the deal card's Contract widget).
     contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id", use_alter=True), index=True)
-    # Marketing: where the request came from (copied from the lead the deal was made of).
-    site_email: Mapped[str | None] = mapped_column(sa.String(254))
-    site_page: Mapped[str | None] = mapped_column(sa.String(1000))
-    utm_source: Mapped[str | None] = mapped_column(sa.String(200))
-    utm_medium: Mapped[str | None] = mapped_column(sa.String(200))
-    utm_campaign: Mapped[str | None] = mapped_column(sa.String(200))
-    utm_content: Mapped[str | None] = mapped_column(sa.String(200))
-    utm_term: Mapped[str | None] = mapped_column(sa.String(200))
-    ga_client_id: Mapped[str | None] = mapped_column(sa.String(100))
-    ym_client_id: Mapped[str | None] = mapped_column(sa.String(100))
-    received_at: Mapped[datetime | None] = mapped_column()
 
     lead: Mapped["Lead | None"] = relationship("Lead", foreign_keys=[lead_id])
     merged_into: Mapped["Deal | None"] = relationship("Deal", foreign_keys=[merged_into_id], remote_side="Deal.id")

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
 from app.deals.models import Deal
-from app.records.models import ContactMixin, RecordMixin
+from app.records.models import ContactMixin, MarketingMixin, RecordMixin
 
 
-class Lead(RecordMixin, Base):
+class Lead(MarketingMixin, RecordMixin, Base):
     __tablename__ = "leads"
     __record_type__ = "lead"
     number_prefix = "L"
@@ -26,16 +26,6 @@ class Lead(RecordMixin, Base):
     request_category: Mapped[str | None] = mapped_column(sa.String(64))
     request_source: Mapped[str | None] = mapped_column(sa.String(64))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    site_email: Mapped[str | None] = mapped_column(sa.String(254))
-    site_page: Mapped[str | None] = mapped_column(sa.String(1000))
-    utm_source: Mapped[str | None] = mapped_column(sa.String(200))
-    utm_medium: Mapped[str | None] = mapped_column(sa.String(200))
-    utm_campaign: Mapped[str | None] = mapped_column(sa.String(200))
-    utm_content: Mapped[str | None] = mapped_column(sa.String(200))
-    utm_term: Mapped[str | None] = mapped_column(sa.String(200))
-    ga_client_id: Mapped[str | None] = mapped_column(sa.String(100))
-    ym_client_id: Mapped[str | None] = mapped_column(sa.String(100))
-    received_at: Mapped[datetime | None] = mapped_column()
     disqualification_reason: Mapped[str | None] = mapped_column(sa.String(64))
     disqualification_comment: Mapped[str | None] = mapped_column(sa.Text)
     deal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deals.id"))

@@ -34,6 +34,22 @@ def _folded(*parts: str | None) -> str:
     return " ".join(p for p in parts if p).casefold()
 
 
+class MarketingMixin:
+    """Where a request came from: the website form's email and page, UTM tags, analytics client ids and
+    when it was received (leads keep them; a deal made of a lead, or of an email, carries them on)."""
+
+    site_email: Mapped[str | None] = mapped_column(sa.String(254))
+    site_page: Mapped[str | None] = mapped_column(sa.String(1000))
+    utm_source: Mapped[str | None] = mapped_column(sa.String(200))
+    utm_medium: Mapped[str | None] = mapped_column(sa.String(200))
+    utm_campaign: Mapped[str | None] = mapped_column(sa.String(200))
+    utm_content: Mapped[str | None] = mapped_column(sa.String(200))
+    utm_term: Mapped[str | None] = mapped_column(sa.String(200))
+    ga_client_id: Mapped[str | None] = mapped_column(sa.String(100))
+    ym_client_id: Mapped[str | None] = mapped_column(sa.String(100))
+    received_at: Mapped[datetime | None] = mapped_column()
+
+
 class RecordMixin:
     """Number, name, status, people, client, amount, search text, timestamps and the row version.
 
