@@ -270,6 +270,10 @@ MATRIX: dict[str, dict[str, Row]] = {
     # --- contracts and additional agreements (record kinds), our legal entities (issue 9) ----------
     **record_pages("contracts"),
     **record_pages("agreements"),
+    # Additional agreements are created on their contract's card: /agreements/new sends CRM users to the
+    # journal with a message saying so (RecordKind.created_on).
+    "agreements.new": {"GET": R(AUTH, REDIRECT, REDIRECT, REDIRECT, REDIRECT, 403, REDIRECT, 403),
+                       "POST": override(CRM_WRITE, analyst=403, nocrm=403)},
     **record_api("contracts"),
     **record_api("agreements"),
     # An agreement is added from its contract by whoever writes the contract; listed with the contract.
