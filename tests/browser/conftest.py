@@ -155,6 +155,29 @@ def path_of(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
 
 
+def submit(page: Any, locator: Any) -> None:
+    """Click a form's submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        locator.click()
+
+
+#: Two product lines with discount and VAT: 3 × 1 000.00 −10 % at 20 % and 1 × 333.33 without VAT.
+TWO_LINES = (("Лицензия", "1000", "3", "10", "20"), ("Внедрение", "333.33", "1", "0", "without_vat"))
+
+
+def add_lines(page: Any, lines: tuple[tuple[str, str, str, str, str], ...] = TWO_LINES) -> None:
+    """Add product lines (name, price, quantity, discount %, VAT rate) on the open card's Products tab."""
+    for line_name, price, quantity, discount, vat in lines:
+        page.get_by_test_id("tab-products").click()
+        add = page.get_by_test_id("line-add-form")
+        add.locator("#line-name").fill(line_name)
+        add.locator("#line-price").fill(price)
+        add.locator("#line-quantity").fill(quantity)
+        add.locator("#line-discount").fill(discount)
+        add.locator("#line-vat").select_option(vat)
+        submit(page, add.get_by_test_id("line-add"))
+
+
 def drag(page: Any, card: Any, target: Any) -> None:
     """A real pointer drag (SortableJS listens to pointer/mouse and HTML5 drag events).
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import drag, path_of
+from tests.browser.conftest import TWO_LINES, add_lines, drag, path_of
 
 pytestmark = pytest.mark.browser
 
@@ -79,17 +79,7 @@ def test_a_deal_from_assignment_to_lines_and_merge(new_session: Any) -> None:
     assert page.locator("[data-testid=deal-status]").first.get_attribute("data-status") == "presentation"
 
     # 4. Two product lines with discount and VAT: 3 × 1 000.00 −10 % at 20 % and 1 × 333.33 without VAT.
-    lines = (("Лицензия", "1000", "3", "10", "20"), ("Внедрение", "333.33", "1", "0", "without_vat"))
-    for line_name, price, quantity, discount, vat in lines:
-        page.get_by_test_id("tab-products").click()
-        add = page.get_by_test_id("line-add-form")
-        add.locator("#line-name").fill(line_name)
-        add.locator("#line-price").fill(price)
-        add.locator("#line-quantity").fill(quantity)
-        add.locator("#line-discount").fill(discount)
-        add.locator("#line-vat").select_option(vat)
-        with page.expect_navigation():
-            add.get_by_test_id("line-add").click()
+    add_lines(page, TWO_LINES)
     assert page.get_by_test_id("deal-products").is_visible()  # the tab reopens after saving
     assert page.get_by_test_id("line-row").count() == 2
     assert _text(page.get_by_test_id("total-net")) == "3 033.33"

@@ -20,7 +20,7 @@ import docx
 import pytest
 
 from app import jobs as names
-from tests.browser.conftest import path_of
+from tests.browser.conftest import add_lines, path_of, submit
 
 pytestmark = pytest.mark.browser
 
@@ -62,11 +62,6 @@ def _text(locator: Any) -> str:
     return " ".join(locator.inner_text().replace("\u202f", " ").replace("\u00a0", " ").split())
 
 
-def _submit(page: Any, locator: Any) -> None:
-    with page.expect_navigation():
-        locator.click()
-
-
 def _docx_text(path: Path) -> str:
     document = docx.Document(io.BytesIO(path.read_bytes()))
     return "\n".join([p.text for p in document.paragraphs] +
@@ -76,7 +71,7 @@ def _docx_text(path: Path) -> str:
 def _generate(page: Any, kind: str) -> Any:
     """Click Invoice/Act on the Documents tab; the new row shows pending, then ready without a reload."""
     page.get_by_test_id("tab-documents").click()
-    _submit(page, page.get_by_test_id(f"generate-{kind}"))
+    submit(page, page.get_by_test_id(f"generate-{kind}"))
     assert page.url.endswith("#tab-documents")
     row = page.locator("[data-testid=generated-row]").first  # the newest
     document_id = row.get_attribute("data-document-id")
@@ -102,30 +97,21 @@ def test_contract_order_invoice_act_and_payment_from_a_deal(new_session: Any, do
     page.select_option("#responsible", "manager1")
     client = page.locator("#counterparty_id option:not([value=''])").first
     page.select_option("#counterparty_id", client.get_attribute("value"))
-    _submit(page, page.get_by_test_id("create-deal"))
+    submit(page, page.get_by_test_id("create-deal"))
     deal_url = path_of(page.url)
-    for line_name, price, quantity, discount, vat in (("Лицензия", "1000", "3", "10", "20"),
-                                                      ("Внедрение", "333.33", "1", "0", "without_vat")):
-        page.get_by_test_id("tab-products").click()
-        add = page.get_by_test_id("line-add-form")
-        add.locator("#line-name").fill(line_name)
-        add.locator("#line-price").fill(price)
-        add.locator("#line-quantity").fill(quantity)
-        add.locator("#line-discount").fill(discount)
-        add.locator("#line-vat").select_option(vat)
-        _submit(page, add.get_by_test_id("line-add"))
+    add_lines(page)
 
     # 2. Its contract, created from the deal (prefilled from it) and shown on the deal.
     page.goto(deal_url)
-    _submit(page, page.get_by_test_id("deal-contract-create-submit"))
+    submit(page, page.get_by_test_id("deal-contract-create-submit"))
     page.goto(deal_url)
     contract_number = page.get_by_test_id("deal-contract-link").inner_text().split(" ")[0]
     assert contract_number.startswith("C-")
 
     # 3. An order of the deal with a copy of its two lines, under that contract.
     page.get_by_test_id("tab-orders").click()
-    _submit(page, page.get_by_test_id("deal-orders").get_by_test_id("create-order"))
-    _submit(page, page.get_by_test_id("create-order"))
+    submit(page, page.get_by_test_id("deal-orders").get_by_test_id("create-order"))
+    submit(page, page.get_by_test_id("create-order"))
     order_url = path_of(page.url)
     order_number = page.get_by_test_id("order-title").inner_text().split(" ")[0]
     page.get_by_test_id("tab-products").click()
@@ -134,18 +120,18 @@ def test_contract_order_invoice_act_and_payment_from_a_deal(new_session: Any, do
 
     # 4. Invoices wait for the approval; the director approves the order from the task inbox.
     page.get_by_test_id("tab-documents").click()
-    _submit(page, page.get_by_test_id("generate-invoice"))
+    submit(page, page.get_by_test_id("generate-invoice"))
     assert page.get_by_role("alert").filter(has_text="once the order is approved").count() == 1
     assert page.locator("[data-testid=generated-row]").count() == 0
-    _submit(page, page.get_by_test_id("action-approving"))
+    submit(page, page.get_by_test_id("action-approving"))
     director = new_session().login("director")
     director.goto("/tasks")
     row = director.locator("[data-testid=task-row]", has_text=order_number)
-    _submit(director, row.locator("td").first.locator("a"))
-    _submit(director, director.get_by_test_id("claim"))
+    submit(director, row.locator("td").first.locator("a"))
+    submit(director, director.get_by_test_id("claim"))
     form = director.get_by_test_id("task-form")
     form.locator("select[name=decision]").select_option("approve")
-    _submit(director, form.get_by_test_id("complete"))
+    submit(director, form.get_by_test_id("complete"))
     page.goto(order_url)
     assert page.locator("[data-testid=order-status]").first.get_attribute("data-status") == "execution"
 
@@ -174,35 +160,35 @@ def test_contract_order_invoice_act_and_payment_from_a_deal(new_session: Any, do
     assert "Три тысячи пятьсот семьдесят три рубля 33 копейки" in text
     assert "Руководитель" in text and "Главный бухгалтер" in text
     # The preview page shows the same figures.
-    _submit(page, row.get_by_test_id("generated-preview"))
+    submit(page, row.get_by_test_id("generated-preview"))
     assert _text(page.get_by_test_id("preview-total")) == "3 573,33"
     assert _text(page.get_by_test_id("preview-words")) == "Три тысячи пятьсот семьдесят три рубля 33 копейки"
 
     # 7. The invoice is issued, then paid.
     page.goto(order_url + "#tab-documents")
     row = page.locator("[data-testid=generated-row]", has_text=invoice_title)
-    _submit(page, row.get_by_test_id("generated-to-issued"))
+    submit(page, row.get_by_test_id("generated-to-issued"))
     row = page.locator("[data-testid=generated-row]", has_text=invoice_title)
     assert _text(row.get_by_test_id("generated-status")) == "Issued"
 
     # 8. A payment of the order: planned is refused without a planned date, paid without an actual date.
     page.goto(order_url)
     page.get_by_test_id("tab-payments").click()
-    _submit(page, page.get_by_test_id("order-payments").get_by_test_id("create-payment"))
-    _submit(page, page.get_by_test_id("create-payment"))
-    _submit(page, page.get_by_test_id("action-planned"))
+    submit(page, page.get_by_test_id("order-payments").get_by_test_id("create-payment"))
+    submit(page, page.get_by_test_id("create-payment"))
+    submit(page, page.get_by_test_id("action-planned"))
     assert page.get_by_role("alert").filter(has_text="Fill in the planned date").count() == 1
     assert page.locator("[data-testid=payment-status]").first.get_attribute("data-status") == "draft"
     page.fill("#planned_date", "2099-12-31")
-    _submit(page, page.get_by_test_id("save-payment"))
-    _submit(page, page.get_by_test_id("action-planned"))
+    submit(page, page.get_by_test_id("save-payment"))
+    submit(page, page.get_by_test_id("action-planned"))
     assert page.locator("[data-testid=payment-status]").first.get_attribute("data-status") == "planned"
-    _submit(page, page.get_by_test_id("action-paid"))
-    _submit(page, page.get_by_test_id("mark_paid-form").get_by_test_id("confirm-mark_paid"))
+    submit(page, page.get_by_test_id("action-paid"))
+    submit(page, page.get_by_test_id("mark_paid-form").get_by_test_id("confirm-mark_paid"))
     assert page.get_by_test_id("mark_paid-form").locator(".invalid-feedback").count() == 1
     assert page.locator("[data-testid=payment-status]").first.get_attribute("data-status") == "planned"
     page.get_by_test_id("mark_paid-form").locator("#actual_date").fill("2026-12-01")
-    _submit(page, page.get_by_test_id("mark_paid-form").get_by_test_id("confirm-mark_paid"))
+    submit(page, page.get_by_test_id("mark_paid-form").get_by_test_id("confirm-mark_paid"))
     assert page.locator("[data-testid=payment-status]").first.get_attribute("data-status") == "paid"
 
     # 9. The order shows it paid; the invoice can now be marked paid too.
@@ -212,7 +198,7 @@ def test_contract_order_invoice_act_and_payment_from_a_deal(new_session: Any, do
     assert _text(page.get_by_test_id("order-outstanding")) == "0.00 RUB"
     page.get_by_test_id("tab-documents").click()
     row = page.locator("[data-testid=generated-row]", has_text=invoice_title)
-    _submit(page, row.get_by_test_id("generated-to-paid"))
+    submit(page, row.get_by_test_id("generated-to-paid"))
     row = page.locator("[data-testid=generated-row]", has_text=invoice_title)
     assert _text(row.get_by_test_id("generated-status")) == "Paid"
     # The polling script runs under the CSP without errors (the refused payment moves are 422 pages, as meant).

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import path_of
+from tests.browser.conftest import add_lines, path_of, submit
 
 pytestmark = pytest.mark.browser
 
@@ -18,36 +18,22 @@ def _text(locator: Any) -> str:
     return " ".join(locator.inner_text().replace("\u202f", " ").replace("\u00a0", " ").split())
 
 
-def _submit(page: Any, locator: Any) -> None:
-    with page.expect_navigation():
-        locator.click()
-
-
 def test_an_order_approved_by_the_director_and_paid(new_session: Any) -> None:
     page = new_session().login("manager1")
     name = f"Заказной тур {uuid.uuid4().hex[:6]}"
     page.goto("/deals/new")
     page.fill("#name", name)
     page.select_option("#responsible", "manager1")
-    _submit(page, page.get_by_test_id("create-deal"))
+    submit(page, page.get_by_test_id("create-deal"))
     deal_url = path_of(page.url)
-    for line_name, price, quantity, discount, vat in (("Лицензия", "1000", "3", "10", "20"),
-                                                      ("Внедрение", "333.33", "1", "0", "without_vat")):
-        page.get_by_test_id("tab-products").click()
-        add = page.get_by_test_id("line-add-form")
-        add.locator("#line-name").fill(line_name)
-        add.locator("#line-price").fill(price)
-        add.locator("#line-quantity").fill(quantity)
-        add.locator("#line-discount").fill(discount)
-        add.locator("#line-vat").select_option(vat)
-        _submit(page, add.get_by_test_id("line-add"))
+    add_lines(page)
 
     # 1. The Orders tab: "Create order" is prefilled from the deal and copies its two lines.
     page.get_by_test_id("tab-orders").click()
-    _submit(page, page.get_by_test_id("deal-orders").get_by_test_id("create-order"))
+    submit(page, page.get_by_test_id("deal-orders").get_by_test_id("create-order"))
     assert page.locator("#name").input_value() == name
     assert page.get_by_test_id("copy-deal-lines").is_checked()
-    _submit(page, page.get_by_test_id("create-order"))
+    submit(page, page.get_by_test_id("create-order"))
     order_url = path_of(page.url)
     order_number = page.get_by_test_id("order-title").inner_text().split(" ")[0]
     page.get_by_test_id("tab-products").click()
@@ -55,44 +41,44 @@ def test_an_order_approved_by_the_director_and_paid(new_session: Any) -> None:
     assert _text(page.get_by_test_id("total-gross")) == "3 573.33"
 
     # 2. Sent for approval; the Commercial Director approves it from the inbox.
-    _submit(page, page.get_by_test_id("action-approving"))
+    submit(page, page.get_by_test_id("action-approving"))
     assert page.locator("[data-testid=order-status]").first.get_attribute("data-status") == "approving"
     director = new_session().login("director")
     director.goto("/tasks")
     row = director.locator("[data-testid=task-row]", has_text=order_number)
     assert row.count() == 1
-    _submit(director, row.locator("td").first.locator("a"))
-    _submit(director, director.get_by_test_id("claim"))
+    submit(director, row.locator("td").first.locator("a"))
+    submit(director, director.get_by_test_id("claim"))
     form = director.get_by_test_id("task-form")
     form.locator("select[name=decision]").select_option("approve")
-    _submit(director, form.get_by_test_id("complete"))
+    submit(director, form.get_by_test_id("complete"))
     page.goto(order_url)
     assert page.locator("[data-testid=order-status]").first.get_attribute("data-status") == "execution"
 
     # 3. A payment of the order, prefilled with the outstanding amount.
     page.get_by_test_id("tab-payments").click()
-    _submit(page, page.get_by_test_id("order-payments").get_by_test_id("create-payment"))
+    submit(page, page.get_by_test_id("order-payments").get_by_test_id("create-payment"))
     assert page.locator("#amount").input_value() == "3573.33"
-    _submit(page, page.get_by_test_id("create-payment"))
+    submit(page, page.get_by_test_id("create-payment"))
     payment_url = path_of(page.url)
 
     # 4. Planned is refused without a planned date; with one it is planned.
-    _submit(page, page.get_by_test_id("action-planned"))
+    submit(page, page.get_by_test_id("action-planned"))
     assert page.get_by_role("alert").filter(has_text="Fill in the planned date").count() == 1
     assert page.locator("[data-testid=payment-status]").first.get_attribute("data-status") == "draft"
     page.fill("#planned_date", "2099-12-31")
-    _submit(page, page.get_by_test_id("save-payment"))
-    _submit(page, page.get_by_test_id("action-planned"))
+    submit(page, page.get_by_test_id("save-payment"))
+    submit(page, page.get_by_test_id("action-planned"))
     assert page.locator("[data-testid=payment-status]").first.get_attribute("data-status") == "planned"
 
     # 5. Paid is refused without the actual date (the form says so), then accepted with it.
-    _submit(page, page.get_by_test_id("action-paid"))
+    submit(page, page.get_by_test_id("action-paid"))
     form = page.get_by_test_id("mark_paid-form")
-    _submit(page, form.get_by_test_id("confirm-mark_paid"))
+    submit(page, form.get_by_test_id("confirm-mark_paid"))
     assert page.get_by_test_id("mark_paid-form").locator(".invalid-feedback").count() == 1
     assert page.locator("[data-testid=payment-status]").first.get_attribute("data-status") == "planned"
     page.get_by_test_id("mark_paid-form").locator("#actual_date").fill("2026-12-01")
-    _submit(page, page.get_by_test_id("mark_paid-form").get_by_test_id("confirm-mark_paid"))
+    submit(page, page.get_by_test_id("mark_paid-form").get_by_test_id("confirm-mark_paid"))
     assert page.locator("[data-testid=payment-status]").first.get_attribute("data-status") == "paid"
     assert path_of(page.url) == payment_url
 
